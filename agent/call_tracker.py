@@ -1,0 +1,162 @@
+"""The call tracker: RING / caller ID … end of call → exactly one MissedCall per call.
+
+Fed events in arrival order, plus `tick(now)` so a modem that prints nothing when the caller
+gives up still ends its call: after the measured ring interval plus a margin without a RING.
+A family's own end lines (NO CARRIER, MISSED_CALL, +CLCC stat 6 …) can come several per call;
+the first ends the call and the rest are recognised as the same call and dropped.
+"""
+
+from __future__ import annotations
+
+import logging
+import statistics
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from agent.events import CallAnswered, CallEnded, CallerId, CallListed, Event, Ring
+from agent.modem.dialects import Dialect
+
+__all__ = ["CallTracker", "MissedCall", "ENDED_ECHO_SECONDS"]
+
+log = logging.getLogger(__name__)
+
+ENDED_ECHO_SECONDS = 60.0   # a late end line naming a call we already ended is the same call
+CLCC_ENDED = 6
+
+
+@dataclass(frozen=True)
+class MissedCall:
+    raw_number: str
+    toa: int | None
+    validity: int | None
+    started_at: datetime
+    ended_at: datetime
+    rings: int
+    end_signal: str
+    answered: bool = False
+
+
+@dataclass
+class _Active:
+    started_at: datetime
+    started_mono: float
+    last_ring: float
+    rings: int = 0
+    raw_number: str = ""
+    toa: int | None = None
+    validity: int | None = None
+    answered: bool = False
+    intervals: list[float] = field(default_factory=list)
+
+
+class CallTracker:
+    def __init__(self, dialect: Dialect, margin: float = 3.0):
+        self.dialect = dialect
+        self.margin = margin
+        self.call: _Active | None = None
+        self._recent: list[tuple[float, str]] = []   # (monotonic end time, raw number) of ended calls
+
+    # ---- input -------------------------------------------------------------------------------
+
+    def feed(self, event: Event, mono: float, wall: datetime) -> MissedCall | None:
+        """One event in; a finished call out (or None)."""
+        if isinstance(event, Ring):
+            self._ring(mono, wall)
+        elif isinstance(event, CallerId):
+            self._caller(event.number, event.toa, event.validity, mono, wall)
+        elif isinstance(event, CallListed):
+            return self._listed(event, mono, wall)
+        elif isinstance(event, CallAnswered):
+            if self.call is not None:
+                self.call.answered = True
+        elif isinstance(event, CallEnded):
+            return self._ended(event, mono, wall)
+        return None
+
+    def tick(self, mono: float, wall: datetime) -> MissedCall | None:
+        """End a call whose RINGs stopped: for silent families this is the end-of-call signal."""
+        if self.call is None or self.call.answered:
+            return None
+        deadline = self.deadline()
+        if deadline is not None and mono >= deadline:
+            silence = mono - self.call.last_ring
+            return self._finish("ring-timeout", mono, wall - timedelta(seconds=max(0.0, silence - self.interval())))
+        return None
+
+    def deadline(self) -> float | None:
+        """Monotonic time at which the active call counts as over if no RING comes first."""
+        if self.call is None:
+            return None
+        wait = self.interval() + self.margin
+        if not self.dialect.silent:
+            wait += self.interval()   # its own end line is the signal; this is only a safety net
+        return self.call.last_ring + wait
+
+    def interval(self) -> float:
+        if self.call and self.call.intervals:
+            return statistics.median(self.call.intervals[-4:])
+        return self.dialect.ring_interval
+
+    # ---- state changes -----------------------------------------------------------------------
+
+    def _start(self, mono: float, wall: datetime) -> _Active:
+        if self.call is None:
+            self.call = _Active(started_at=wall, started_mono=mono, last_ring=mono)
+        return self.call
+
+    def _ring(self, mono: float, wall: datetime) -> None:
+        call = self._start(mono, wall)
+        if call.rings:
+            gap = mono - call.last_ring
+            if 0.5 <= gap <= 30:
+                call.intervals.append(gap)
+        call.rings += 1
+        call.last_ring = mono
+
+    def _caller(self, number: str, toa: int | None, validity: int | None, mono: float, wall: datetime) -> None:
+        call = self._start(mono, wall)
+        if number or not call.raw_number:
+            call.raw_number, call.toa, call.validity = number, toa, validity
+
+    def _listed(self, event: CallListed, mono: float, wall: datetime) -> MissedCall | None:
+        if not event.incoming:
+            return None
+        if event.stat == CLCC_ENDED:
+            return self._ended(CallEnded(event.signal, event.number, event.toa), mono, wall)
+        if event.stat in (4, 5):
+            call = self._start(mono, wall)
+            if event.number and not call.raw_number:
+                call.raw_number, call.toa = event.number, event.toa
+        elif event.stat == 0 and self.call is not None:
+            self.call.answered = True
+        return None
+
+    def _ended(self, event: CallEnded, mono: float, wall: datetime) -> MissedCall | None:
+        self._recent = [(t, n) for t, n in self._recent if mono - t < ENDED_ECHO_SECONDS]
+        if self.call is not None:
+            if event.number and not self.call.raw_number:
+                self.call.raw_number, self.call.toa = event.number, event.toa
+            return self._finish(event.signal, mono, wall)
+        if event.number and not self._echo(event.number):
+            # e.g. MISSED_CALL with no RING seen (RING lost, or printed while we were reconnecting)
+            self.call = _Active(started_at=wall, started_mono=mono, last_ring=mono,
+                                raw_number=event.number, toa=event.toa)
+            return self._finish(event.signal, mono, wall)
+        log.debug("end line %s for a call already ended; ignored", event.signal)
+        return None
+
+    def _echo(self, number: str) -> bool:
+        tail = _digits(number)[-9:]
+        return any(_digits(n)[-9:] == tail or not n for _, n in self._recent)
+
+    def _finish(self, signal: str, mono: float, ended_at: datetime) -> MissedCall:
+        call, self.call = self.call, None
+        assert call is not None
+        self._recent.append((mono, call.raw_number))
+        return MissedCall(raw_number=call.raw_number, toa=call.toa, validity=call.validity,
+                          started_at=call.started_at, ended_at=ended_at, rings=call.rings,
+                          end_signal=signal, answered=call.answered)
+
+
+def _digits(text: str) -> str:
+    return "".join(ch for ch in text if ch.isdigit())

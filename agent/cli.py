@@ -1,0 +1,125 @@
+"""`textback …`: thin click commands over agent/ and web/. Domain errors become clear messages."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+
+import click
+
+from agent.config import Config, load_config
+from agent.errors import ConfigError, TextBackError
+
+__all__ = ["main"]
+
+log = logging.getLogger("textback")
+
+
+class ConfigProblem(click.ClickException):
+    """A bad config stops start-up with exit code 2 and one line naming file, key and value."""
+
+    exit_code = 2
+
+
+def default_config_path() -> str:
+    env = os.environ.get("TEXTBACK_CONFIG")
+    if env:
+        return env
+    if Path("/etc/textback/config.toml").exists():
+        return "/etc/textback/config.toml"
+    return "config.toml"
+
+
+config_option = click.option("--config", "config_path", default=default_config_path, show_default="TEXTBACK_CONFIG, "
+                             "/etc/textback/config.toml or ./config.toml", help="Path to config.toml.")
+
+
+def read_config(path: str) -> Config:
+    try:
+        return load_config(path)
+    except ConfigError as error:
+        raise ConfigProblem(str(error)) from None
+
+
+def configure_logging(verbose: bool) -> None:
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def stop_on_signals() -> threading.Event:
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    return stop
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-v", "--verbose", is_flag=True, help="Log at DEBUG (with [modem] trace_at: every AT line).")
+def main(verbose: bool) -> None:
+    """TextBack: text back every caller the shop missed, from the shop's own SIM."""
+    configure_logging(verbose)
+
+
+@main.command("check-config")
+@config_option
+def check_config(config_path: str) -> None:
+    """Check config.toml and say what it sets (exit 2 and the reason when it is wrong)."""
+    config = read_config(config_path)
+    click.echo(f"{config.source}: OK")
+    click.echo(f"  business: {config.business.name} ({config.business.country}, {config.business.timezone})")
+    click.echo(f"  modem:    {config.modem.port} at {config.modem.baudrate} baud, family {config.modem.family}")
+    click.echo(f"  database: {config.storage.database}")
+    click.echo(f"  web:      http://{config.web.host}:{config.web.port}/")
+    click.echo(f"  rules:    delay {config.rules.delay_seconds} s, dedup {config.rules.dedup_hours} h")
+
+
+@main.command()
+@config_option
+def agent(config_path: str) -> None:
+    """Run the modem service only (the web UI can run apart with `textback web`)."""
+    from agent.runner import run_agent
+
+    config = read_config(config_path)
+    try:
+        run_agent(config, stop_on_signals(), with_web=False)
+    except TextBackError as error:
+        raise click.ClickException(str(error)) from None
+
+
+@main.command()
+@config_option
+def run(config_path: str) -> None:
+    """Run the modem service and the web UI in one process (what the systemd unit starts)."""
+    from agent.runner import run_agent
+
+    config = read_config(config_path)
+    try:
+        run_agent(config, stop_on_signals(), with_web=True)
+    except TextBackError as error:
+        raise click.ClickException(str(error)) from None
+
+
+@main.command()
+@click.option("--family", default="sim800", show_default=True,
+              help="Simulated modem family: sim800, sim7600, a76xx, quectel, huawei, ublox, silent.")
+@click.option("--port", "web_port", default=8080, show_default=True, help="Port of the demo's web UI.")
+@click.option("--keep-running/--once", default=None,
+              help="Keep the web UI up after the scripted calls (default: only when run from a terminal).")
+def demo(family: str, web_port: int, keep_running: bool | None) -> None:
+    """A simulated modem, the agent and the web UI, with scripted calls: no hardware needed."""
+    from agent.demo import run_demo
+
+    if keep_running is None:
+        keep_running = sys.stdin.isatty()
+    try:
+        run_demo(family=family, web_port=web_port, keep_running=keep_running, stop=stop_on_signals())
+    except TextBackError as error:
+        raise click.ClickException(str(error)) from None
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,54 @@
+"""Time, injected: logic asks a clock object, never the wall clock directly."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+
+__all__ = ["Clock", "SystemClock", "FakeClock", "utc_iso", "parse_utc"]
+
+
+class Clock:
+    """Interface: wall time (aware UTC) and a monotonic counter in seconds."""
+
+    def now(self) -> datetime:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def monotonic(self) -> float:  # pragma: no cover - interface
+        raise NotImplementedError
+
+
+class SystemClock(Clock):
+    def now(self) -> datetime:
+        return datetime.now(timezone.utc)
+
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+
+@dataclass
+class FakeClock(Clock):
+    """A clock that moves only when told to (unit tests)."""
+
+    current: datetime = field(default_factory=lambda: datetime(2026, 1, 5, 12, 0, tzinfo=timezone.utc))
+    mono: float = 1000.0
+
+    def now(self) -> datetime:
+        return self.current
+
+    def monotonic(self) -> float:
+        return self.mono
+
+    def advance(self, seconds: float) -> None:
+        self.current += timedelta(seconds=seconds)
+        self.mono += seconds
+
+
+def utc_iso(moment: datetime) -> str:
+    """Store form of a time: UTC, ISO 8601 with microseconds, sortable as text."""
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_utc(text: str) -> datetime:
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)

@@ -1,0 +1,146 @@
+"""Unsolicited result codes → plain events. Pure: a line in, an event out, never an exception.
+
+Every family's end-of-call line is recognised whatever family was detected, so a wrong guess
+about the modem still ends calls; the dialect table says what each family is expected to print.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+
+from agent.events import (CallAnswered, CallEnded, CallerId, CallListed, Event, Noise, Ring, SmsDelivered,
+                          SmsStored, StatusReportDelivered, StatusReportStored, Unknown)
+
+__all__ = ["parse_urc", "URC_PREFIXES", "PDU_FOLLOWS", "fields"]
+
+# Lines that start with these are unsolicited, even in the middle of a command's reply
+# (python-gsmmodem folds them into the reply: babca/python-gsmmodem#47).
+URC_PREFIXES = (
+    "RING", "+CRING", "+CLIP", "NO CARRIER", "BUSY", "NO ANSWER", "MISSED_CALL", "VOICE CALL",
+    "+CLCC", "^CEND", "^CONN", "^ORIG", "^CONF", "^DSCI", "+UCALLSTAT", "+CMTI", "+CMT:", "+CDS:",
+    "+CDSI", "^RSSI", "^HCSQ", "^BOOT", "^MODE", "^SRVST", "^SIMST", "^STIN", "^NWTIME", "^SYSSTART",
+    "+CIEV", "RDY", "+CPIN", "Call Ready", "SMS Ready", "+QIND", "PB DONE", "+CFUN", "+CREG",
+    "+CGREG", "+CEREG", "+CSSU", "+CSSI", "+CUSD", "+CTZV", "+CTZE", "*PSUTTZ", "DST:", "+PACSP",
+    "+CGEV", "+QUSIM", "+UUSTS", "+CPMS",
+)
+
+# URCs whose PDU comes on the next line.
+PDU_FOLLOWS = ("+CMT:", "+CDS:")
+
+_NOISE = ("^RSSI", "^HCSQ", "^BOOT", "^MODE", "^SRVST", "^SIMST", "^STIN", "^NWTIME", "^SYSSTART", "+CIEV",
+          "RDY", "+CPIN", "Call Ready", "SMS Ready", "+QIND", "PB DONE", "+CFUN", "+CREG", "+CGREG", "+CEREG",
+          "+CSSI", "+CUSD", "+CTZV", "+CTZE", "*PSUTTZ", "DST:", "+PACSP", "+CGEV", "+QUSIM", "+UUSTS",
+          "^ORIG", "^CONF", "+CPMS")
+
+_MISSED = re.compile(r"^MISSED_CALL:\s*(\S+)?\s*(\S+)?")
+
+
+def fields(text: str) -> list[str]:
+    """The comma-separated values after 'PREFIX:' with quotes removed ('' for empty ones)."""
+    _, _, rest = text.partition(":")
+    try:
+        return [value.strip() for value in next(csv.reader([rest.strip()], skipinitialspace=True), [])]
+    except csv.Error:
+        return [value.strip().strip('"') for value in rest.split(",")]
+
+
+def _int(value: str) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _clip(text: str) -> Event:
+    values = fields(text) + ["", "", "", "", "", ""]
+    return CallerId(number=values[0], toa=_int(values[1]), validity=_int(values[5]))
+
+
+def _clcc(text: str) -> Event:
+    values = fields(text) + ["", "", "", "", "", "", ""]
+    index, direction, stat, mode = (_int(v) for v in values[:4])
+    if index is None or stat is None or mode not in (0, None):
+        return Noise(text)  # data/fax call or malformed
+    return CallListed(call_index=index, incoming=direction == 1, stat=stat, number=values[5],
+                      toa=_int(values[6]), signal="+CLCC")
+
+
+def _dsci(text: str) -> Event:
+    values = fields(text) + ["", "", "", "", "", ""]
+    index, direction, stat, kind = (_int(v) for v in values[:4])
+    if index is None or stat is None or kind not in (0, None):
+        return Noise(text)
+    return CallListed(call_index=index, incoming=direction == 1, stat=stat, number=values[4],
+                      toa=_int(values[5]), signal="^DSCI")
+
+
+def _ucallstat(text: str) -> Event:
+    values = fields(text) + ["", ""]
+    stat = _int(values[1])
+    if stat == 6:
+        return CallEnded("+UCALLSTAT")
+    if stat in (0, 7):
+        return CallAnswered("+UCALLSTAT")
+    return Noise(text)
+
+
+def _missed(text: str) -> Event:
+    match = _MISSED.match(text)
+    number = ""
+    if match:
+        # "MISSED_CALL: 11:01AM 07712345678"; some firmware prints the number alone
+        first, second = match.group(1) or "", match.group(2) or ""
+        number = second if second else (first if re.fullmatch(r"\+?\d{3,}", first) else "")
+    toa = 145 if number.startswith("+") else (129 if number else None)
+    return CallEnded("MISSED_CALL", number=number, toa=toa)
+
+
+def _voice_call(text: str) -> Event:
+    upper = text.upper()
+    if "BEGIN" in upper:
+        return CallAnswered("VOICE CALL: BEGIN")
+    if "END" in upper:
+        return CallEnded("VOICE CALL: END")
+    return Noise(text)
+
+
+def _cmti(text: str, signal: type) -> Event:
+    values = fields(text) + ["", ""]
+    index = _int(values[1])
+    return signal(storage=values[0] or "SM", index=index) if index is not None else Unknown(text)
+
+
+_PARSERS = (
+    ("+CRING", lambda t: Ring("+CRING") if "VOICE" in t.upper() or ":" not in t else Noise(t)),
+    ("RING", lambda t: Ring("RING") if t.strip() == "RING" else Unknown(t)),
+    ("+CLIP", _clip),
+    ("+CLCC", _clcc),
+    ("^DSCI", _dsci),
+    ("+UCALLSTAT", _ucallstat),
+    ("NO CARRIER", lambda t: CallEnded("NO CARRIER")),
+    ("BUSY", lambda t: CallEnded("BUSY")),
+    ("NO ANSWER", lambda t: CallEnded("NO ANSWER")),
+    ("MISSED_CALL", _missed),
+    ("VOICE CALL", _voice_call),
+    ("^CEND", lambda t: CallEnded("^CEND")),
+    ("^CONN", lambda t: CallAnswered("^CONN")),
+    ("CONNECT", lambda t: CallAnswered("CONNECT")),
+    ("+CMTI", lambda t: _cmti(t, SmsStored)),
+    ("+CDSI", lambda t: _cmti(t, StatusReportStored)),
+)
+
+
+def parse_urc(text: str, pdu: str | None = None) -> Event:
+    """One unsolicited line (and the PDU line after it, for +CMT / +CDS) → an event."""
+    line = text.strip()
+    if pdu is not None and line.startswith("+CMT:"):
+        return SmsDelivered(pdu=pdu.strip())
+    if pdu is not None and line.startswith("+CDS:"):
+        return StatusReportDelivered(pdu=pdu.strip())
+    for prefix, parse in _PARSERS:
+        if line.startswith(prefix):
+            return parse(line)
+    if line.startswith(_NOISE):
+        return Noise(line)
+    return Unknown(line)

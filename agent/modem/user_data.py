@@ -1,0 +1,270 @@
+"""TP-User-Data (3GPP TS 23.040 9.2.3.24, TS 23.038): alphabets, septets, parts, headers.
+
+A text goes out in GSM-7 when every character is in the default alphabet or its extension table
+(extension characters cost two septets: ESC 0x1B and the code); otherwise in UCS-2, where a
+character outside the Basic Multilingual Plane (an emoji) costs two UTF-16 code units. A single
+SMS holds 140 octets of user data: 160 septets or 70 code units. A part of a long text loses 6
+octets to the concatenation header (7 with a 16-bit reference): 153 septets or 67 code units
+(152 or 66). Parts are cut between characters, so an escape sequence or a surrogate pair is
+never split.
+
+The tables come from python-gsmmodem-new (gsmmodem.pdu.GSM7_BASIC, GSM7_EXTENDED), with its
+three errors corrected here: 0x5F is "§", not "`"; 0x1B is the escape code, not a character a
+text may contain; form feed (ESC 0x0A) is in the extension table. Packing uses
+gsmmodem.pdu.packSeptets, whose ``padBits`` counts 7 minus the fill bits; unpacking is done here
+because the library's unpackSeptets drops a final "@".
+"""
+
+from dataclasses import dataclass
+
+from gsmmodem import pdu as gsmpdu
+
+from agent.errors import TextBackError
+
+__all__ = [
+    "GSM7",
+    "UCS2",
+    "EIGHT_BIT",
+    "PduError",
+    "Segmentation",
+    "Concat",
+    "segment_info",
+    "split_text",
+    "checked_text",
+    "gsm7_septets",
+    "gsm7_text",
+    "pack_septets",
+    "unpack_septets",
+    "concat_ie",
+    "coding",
+    "encode_user_data",
+    "decode_user_data",
+]
+
+GSM7 = "GSM-7"
+UCS2 = "UCS-2"
+EIGHT_BIT = "8-bit"
+ESC = 0x1B
+USER_DATA_OCTETS = 140
+
+BASIC: dict[str, int] = {
+    char: code
+    for code, char in enumerate(gsmpdu.GSM7_BASIC)
+    if code not in (ESC, 0x5F)
+}
+BASIC["§"] = 0x5F
+EXTENSION: dict[str, int] = {
+    char: ord(code) for char, code in gsmpdu.GSM7_EXTENDED.items() if isinstance(code, str)
+}
+EXTENSION["\f"] = 0x0A
+_BASIC_BY_CODE = {code: char for char, code in BASIC.items()}
+_EXTENSION_BY_CODE = {code: char for char, code in EXTENSION.items()}
+
+
+class PduError(TextBackError, ValueError):
+    """A PDU or a text that cannot be decoded or encoded; the message says why."""
+
+
+@dataclass(frozen=True)
+class Concat:
+    """The concatenation IE of one part of a long SMS."""
+
+    ref: int
+    total: int
+    seq: int
+
+
+@dataclass(frozen=True)
+class Segmentation:
+    """How many SMS a text needs, and how close it is to needing one more."""
+
+    encoding: str
+    parts: int
+    units: int
+    per_part: int
+    remaining: int
+
+
+def checked_text(text: str) -> str:
+    """Return text with UTF-16 surrogate pairs joined; raise PduError on a lone surrogate."""
+    try:
+        return text.encode("utf-16-be", "surrogatepass").decode("utf-16-be")
+    except UnicodeDecodeError as exc:
+        raise PduError(f"text holds a lone UTF-16 surrogate at character {exc.start // 2}") from None
+
+
+def _gsm7_cost(char: str) -> int:
+    return 1 if char in BASIC else 2
+
+
+def _ucs2_cost(char: str) -> int:
+    return 2 if ord(char) > 0xFFFF else 1
+
+
+def _is_gsm7(text: str) -> bool:
+    return all(char in BASIC or char in EXTENSION for char in text)
+
+
+def _capacities(encoding: str, header_octets: int) -> tuple[int, int]:
+    """Units in a single SMS, and in one part of a long text whose UDH takes header_octets."""
+    if encoding == GSM7:
+        return USER_DATA_OCTETS * 8 // 7, (USER_DATA_OCTETS - header_octets) * 8 // 7
+    return USER_DATA_OCTETS // 2, (USER_DATA_OCTETS - header_octets) // 2
+
+
+def split_text(text: str, header_octets: int = 6) -> tuple[str, list[str]]:
+    """Return (encoding, parts): the text cut into the pieces that each fit one SMS.
+
+    header_octets is the size of the user data header a part of a long text carries
+    (6 for an 8-bit concatenation reference, 7 for a 16-bit one).
+    """
+    text = checked_text(text)
+    encoding = GSM7 if _is_gsm7(text) else UCS2
+    cost = _gsm7_cost if encoding == GSM7 else _ucs2_cost
+    single, per_part = _capacities(encoding, header_octets)
+    if sum(cost(char) for char in text) <= single:
+        return encoding, [text]
+    parts: list[str] = []
+    start, used = 0, 0
+    for index, char in enumerate(text):
+        if used + cost(char) > per_part:
+            parts.append(text[start:index])
+            start, used = index, 0
+        used += cost(char)
+    parts.append(text[start:])
+    return encoding, parts
+
+
+def segment_info(text: str) -> Segmentation:
+    """Say which encoding text needs, in how many parts, and how many units are left."""
+    encoding, parts = split_text(text)
+    cost = _gsm7_cost if encoding == GSM7 else _ucs2_cost
+    single, multi = _capacities(encoding, 6)
+    per_part = single if len(parts) == 1 else multi
+    last = sum(cost(char) for char in parts[-1])
+    units = sum(cost(char) for char in checked_text(text))
+    return Segmentation(encoding, len(parts), units, per_part, per_part - last)
+
+
+def gsm7_septets(text: str) -> list[int]:
+    """Encode text as GSM-7 septet values (unpacked); PduError if a character does not fit."""
+    septets: list[int] = []
+    for char in text:
+        if char in BASIC:
+            septets.append(BASIC[char])
+        elif char in EXTENSION:
+            septets += [ESC, EXTENSION[char]]
+        else:
+            raise PduError(f"{char!r} is not in the GSM 7-bit alphabet")
+    return septets
+
+
+def gsm7_text(septets: list[int]) -> str:
+    """Decode GSM-7 septet values.
+
+    ESC followed by a code the extension table lacks shows the default-alphabet character for
+    that code, and ESC ESC or a trailing ESC shows a space (TS 23.038, 6.2.1.1).
+    """
+    chars: list[str] = []
+    codes = iter(septets)
+    for code in codes:
+        if code != ESC:
+            chars.append(_BASIC_BY_CODE[code])
+            continue
+        follow = next(codes, ESC)
+        if follow == ESC:
+            chars.append(" ")
+        else:
+            chars.append(_EXTENSION_BY_CODE.get(follow) or _BASIC_BY_CODE[follow])
+    return "".join(chars)
+
+
+def pack_septets(septets: list[int], fill_bits: int = 0) -> bytes:
+    """Pack septets into octets, after fill_bits zero bits (0-6) that align a user data header."""
+    return bytes(gsmpdu.packSeptets(bytearray(septets), padBits=(7 - fill_bits) % 7))
+
+
+def unpack_septets(data: bytes, count: int, fill_bits: int = 0) -> list[int]:
+    """Read count septets from data, skipping fill_bits leading bits; PduError if data is short."""
+    if fill_bits + 7 * count > 8 * len(data):
+        raise PduError(f"user data holds fewer than the {count} septets its length announces")
+    value = int.from_bytes(data, "little")
+    return [(value >> (fill_bits + 7 * index)) & 0x7F for index in range(count)]
+
+
+def concat_ie(ref: int, total: int, seq: int) -> bytes:
+    """The concatenation IE: 8-bit reference (00 03) up to 255, 16-bit (08 04) above."""
+    if ref > 0xFF:
+        return bytes([0x08, 4, ref >> 8, ref & 0xFF, total, seq])
+    return bytes([0x00, 3, ref, total, seq])
+
+
+def coding(dcs: int) -> str:
+    """Alphabet named by TP-DCS (TS 23.038 chapter 4); compressed text is refused."""
+    group = dcs >> 4
+    if group <= 0x07:
+        if dcs & 0x20:
+            raise PduError(f"TP-DCS {dcs:#04x} announces compressed text, which is not supported")
+        return {0: GSM7, 1: EIGHT_BIT, 2: UCS2}.get((dcs >> 2) & 0x03, GSM7)
+    if group == 0x0E:
+        return UCS2
+    if group == 0x0F:
+        return EIGHT_BIT if dcs & 0x04 else GSM7
+    return GSM7
+
+
+def encode_user_data(encoding: str, text: str, udh: bytes) -> bytes:
+    """TP-UDL and TP-UD for one part; udh is the user data header without its length octet."""
+    header = bytes([len(udh)]) + udh if udh else b""
+    if encoding == GSM7:
+        septets = gsm7_septets(text)
+        fill = -len(header) * 8 % 7
+        header_septets = (len(header) * 8 + fill) // 7
+        return bytes([header_septets + len(septets)]) + header + pack_septets(septets, fill)
+    body = header + text.encode("utf-16-be")
+    return bytes([len(body)]) + body
+
+
+def _concat(header: bytes) -> Concat | None:
+    """Find the concatenation IE (8- or 16-bit reference) in a user data header."""
+    found, pos = None, 0
+    while pos < len(header):
+        if pos + 2 > len(header) or pos + 2 + header[pos + 1] > len(header):
+            raise PduError("user data header ends inside an information element")
+        iei, body = header[pos], header[pos + 2:pos + 2 + header[pos + 1]]
+        pos += 2 + len(body)
+        if found is None and (iei, len(body)) in ((0x00, 3), (0x08, 4)):
+            ref = body[0] if iei == 0x00 else body[0] << 8 | body[1]
+            total, seq = body[-2], body[-1]
+            if 0 < seq <= total:
+                found = Concat(ref, total, seq)
+    return found
+
+
+def decode_user_data(
+    encoding: str, length: int, data: bytes, has_header: bool
+) -> tuple[str, Concat | None]:
+    """Decode TP-UD (data: every octet after TP-UDL); return the text and any Concat.
+
+    UCS-2 is read as UTF-16: surrogate pairs become one character, a lone half becomes U+FFFD.
+    """
+    header = b""
+    if has_header:
+        if not data or data[0] + 1 > len(data):
+            raise PduError("user data header is longer than the PDU")
+        header = data[1:data[0] + 1]
+    concat = _concat(header) if has_header else None
+    header_octets = len(header) + 1 if has_header else 0
+    if encoding == GSM7:
+        fill = -header_octets * 8 % 7
+        header_septets = (header_octets * 8 + fill) // 7
+        if header_septets > length:
+            raise PduError("TP-UDL is shorter than the user data header")
+        septets = unpack_septets(data[header_octets:], length - header_septets, fill)
+        return gsm7_text(septets), concat
+    if length > len(data) or header_octets > length:
+        raise PduError(f"TP-UDL {length} does not fit the {len(data)} octets of user data")
+    body = data[header_octets:length]
+    if encoding == UCS2:
+        return body.decode("utf-16-be", "replace"), concat
+    return body.decode("latin-1"), concat

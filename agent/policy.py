@@ -1,0 +1,112 @@
+"""Text or skip: a pure function of (call, settings, history, now). No I/O, no clock.
+
+The order of the checks is the order of the promises: never a withheld or unreadable number,
+never the owner, never an excluded or opted-out number, never a landline or a number that costs
+the caller or the shop, never twice inside the dedup window.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from agent.hours import describe_next_open, is_open, parse_hours
+from agent.numbers import line_kind, pretty
+from agent.settings import Settings
+from agent.store.records import History
+from agent.templates import format_call_time, render
+
+__all__ = ["CallFacts", "Decision", "decide", "SKIP_REASONS", "TEXTABLE_KINDS"]
+
+# skip reason → what the owner reads on the calls page
+SKIP_REASONS: dict[str, str] = {
+    "withheld": "withheld number",
+    "invalid": "not a valid phone number",
+    "owner": "the owner's own phone",
+    "excluded": "on the never-text list",
+    "opted_out": "opted out (STOP)",
+    "landline": "landline",
+    "premium_rate": "premium-rate number",
+    "toll_free": "toll-free number",
+    "shared_cost": "shared-cost number",
+    "voip": "internet (VoIP) number",
+    "personal_number": "personal/follow-me number",
+    "pager": "pager",
+    "uan": "company switchboard number",
+    "voicemail": "voicemail access number",
+    "unknown": "number type unknown",
+    "recently_texted": "already texted recently",
+    "answered": "call was answered",
+    "superseded": "caller rang again; the newer call's text replaced this one",
+    "stale": "text fell due while the box was off, too long ago",
+}
+
+TEXTABLE_KINDS = frozenset({"mobile"})
+# VoIP numbers in the NANP (Google Voice and the like) receive texts; elsewhere they mostly cannot.
+VOIP_TEXTABLE_PREFIXES = ("+1",)
+
+
+@dataclass(frozen=True)
+class CallFacts:
+    number: str | None          # E.164, None when withheld
+    ended_at: datetime          # aware
+    answered: bool = False
+
+
+@dataclass(frozen=True)
+class Decision:
+    text: bool
+    reason: str | None = None              # skip reason (a key of SKIP_REASONS)
+    template: str | None = None
+    body: str | None = None
+    due_at: datetime | None = None
+    replace_message_id: int | None = None  # a pending text for the same caller, superseded
+
+
+def _skip(reason: str) -> Decision:
+    return Decision(text=False, reason=reason)
+
+
+def _kind_reason(number: str) -> str | None:
+    kind = line_kind(number)
+    if kind in TEXTABLE_KINDS:
+        return None
+    if kind == "voip" and number.startswith(VOIP_TEXTABLE_PREFIXES):
+        return None
+    return kind if kind in SKIP_REASONS else "unknown"
+
+
+def decide(call: CallFacts, settings: Settings, history: History, now: datetime) -> Decision:
+    if call.answered:
+        return _skip("answered")
+    if not call.number:
+        return _skip("withheld")
+    if line_kind(call.number) == "invalid":
+        return _skip("invalid")
+    if settings.owner_phone and call.number == settings.owner_phone:
+        return _skip("owner")
+    if history.excluded:
+        return _skip("excluded")
+    if history.opted_out:
+        return _skip("opted_out")
+    reason = _kind_reason(call.number)
+    if reason:
+        return _skip(reason)
+    replace = history.pending_message_id
+    if replace is None and settings.dedup_hours and history.last_text_at is not None:
+        if now - history.last_text_at < timedelta(hours=settings.dedup_hours):
+            return _skip("recently_texted")
+
+    tz = ZoneInfo(settings.timezone)
+    hours = parse_hours(settings.hours, settings.holidays)
+    has_hours = any(hours.days)
+    template = "missed_open" if (not has_hours or is_open(hours, call.ended_at, tz)) else "missed_closed"
+    body = render(settings.templates[template], {
+        "business": settings.business_name,
+        "next_open": describe_next_open(hours, call.ended_at, tz) if has_hours else "",
+        "call_time": format_call_time(call.ended_at, tz),
+        "owner_phone": pretty(settings.owner_phone, settings.country) if settings.owner_phone else "",
+    })
+    due = max(now, call.ended_at + timedelta(seconds=settings.delay_seconds))
+    return Decision(text=True, template=template, body=body, due_at=due, replace_message_id=replace)

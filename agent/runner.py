@@ -1,0 +1,54 @@
+"""Start the agent (and the web UI) in this process, report to systemd, stop cleanly."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+from agent.config import Config
+from agent.sd_notify import Watchdog, notify
+from agent.service import Service
+from agent.store import Store
+
+__all__ = ["run_agent", "start_web", "LOOP_STUCK_SECONDS"]
+
+log = logging.getLogger(__name__)
+
+LOOP_STUCK_SECONDS = 30.0   # no turn of the agent loop for this long = stuck: stop feeding the watchdog
+
+
+def start_web(config: Config, host: str | None = None, port: int | None = None) -> threading.Thread:
+    """Serve the web UI with waitress in a daemon thread."""
+    from waitress import create_server
+
+    from web import create_app
+
+    app = create_app({"TEXTBACK_CONFIG": config})
+    server = create_server(app, host=host or config.web.host, port=port or config.web.port, threads=4)
+    thread = threading.Thread(target=server.run, name="web", daemon=True)
+    thread.server = server  # type: ignore[attr-defined]
+    thread.start()
+    return thread
+
+
+def run_agent(config: Config, stop: threading.Event, with_web: bool) -> None:
+    store = Store.open(config.storage.database)
+    service = Service(config, store)
+    worker = threading.Thread(target=service.run, args=(stop,), name="agent", daemon=True)
+    worker.start()
+    web = start_web(config) if with_web else None
+    if web is not None:
+        log.info("web UI on http://%s:%d/", config.web.host, config.web.port)
+    watchdog = Watchdog.from_environment(
+        lambda: worker.is_alive() and time.monotonic() - service.last_loop < LOOP_STUCK_SECONDS)
+    notify("READY=1")
+    while not stop.wait(1.0):
+        watchdog.tick()
+        state = "modem online" if service.ready.is_set() else "waiting for the modem"
+        notify(f"STATUS={state}")
+    notify("STOPPING=1")
+    worker.join(timeout=10)
+    if web is not None:
+        web.server.close()  # type: ignore[attr-defined]
+    store.close()

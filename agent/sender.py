@@ -1,0 +1,114 @@
+"""Due texts → the modem. queued → sending (durable) → AT+CMGS per part → sent / retry / failed.
+
+A +CMS ERROR is a definite "not sent": transient codes are retried with backoff, permanent ones
+fail with the code and its meaning stored. A timeout or a lost port after the PDU was written is
+not definite: the text is `ambiguous`, shown to the owner, and never resent automatically.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from agent.clock import Clock, parse_utc
+from agent.errors import CommandError, ModemError
+from agent.modem.modem import Modem
+from agent.modem.pdu import encode_submit, segment_info
+from agent.store import OutMessage, Store
+
+__all__ = ["Sender", "TRANSIENT_CMS", "CMS_MEANINGS", "BACKOFF_SECONDS", "cms_meaning"]
+
+log = logging.getLogger(__name__)
+
+# 3GPP TS 27.005 §3.2.5 and 24.011 causes seen on sends; transient ones are worth another try.
+TRANSIENT_CMS = frozenset({38, 41, 42, 47, 98, 111, 314, 331, 332, 500, 512, 513, 514, 515})
+CMS_MEANINGS: dict[int, str] = {
+    1: "unassigned (unallocated) number", 8: "operator determined barring", 10: "call barred",
+    21: "short message transfer rejected", 27: "destination out of service", 28: "unidentified subscriber",
+    29: "facility rejected", 30: "unknown subscriber", 38: "network out of order",
+    41: "temporary failure", 42: "congestion", 47: "resources unavailable", 50: "requested facility not subscribed",
+    69: "requested facility not implemented", 96: "invalid message", 98: "message type not compatible with state",
+    111: "protocol error", 300: "ME failure", 301: "SMS service of ME reserved", 302: "operation not allowed",
+    303: "operation not supported", 304: "invalid PDU mode parameter", 305: "invalid text mode parameter",
+    310: "SIM not inserted", 311: "SIM PIN required", 313: "SIM failure", 314: "SIM busy",
+    320: "memory failure", 322: "memory full", 330: "SMSC address unknown (set AT+CSCA)",
+    331: "no network service", 332: "network timeout", 500: "unknown error",
+}
+BACKOFF_SECONDS = (10, 30, 120, 600, 1800)
+MAX_ATTEMPTS = len(BACKOFF_SECONDS) + 1
+AUTO_KINDS = frozenset({"missed_open", "missed_closed", "followup"})
+
+
+def cms_meaning(code: int | None) -> str:
+    if code is None:
+        return "modem answered ERROR"
+    return CMS_MEANINGS.get(code, "network error")
+
+
+class Sender:
+    def __init__(self, store: Store, modem: Modem, clock: Clock, max_late_minutes: int = 30):
+        self.store = store
+        self.modem = modem
+        self.clock = clock
+        self.max_late_minutes = max_late_minutes
+
+    def send_due(self, limit: int = 10) -> int:
+        """Send what is due now; returns how many texts went out. ModemGone/ModemTimeout propagate
+        (after the text's state is recorded) so the service can reconnect."""
+        sent = 0
+        for message in self.store.due_messages(self.clock.now(), limit):
+            if self._stale(message):
+                continue
+            if self.send(message):
+                sent += 1
+        return sent
+
+    def _stale(self, message: OutMessage) -> bool:
+        if message.kind not in AUTO_KINDS or message.due_at is None or message.attempts:
+            return False
+        late = self.clock.now() - parse_utc(message.due_at)
+        if late > timedelta(minutes=self.max_late_minutes):
+            self.store.mark_stale(message.id, f"due {int(late.total_seconds() // 60)} min ago while the box was off")
+            return True
+        return False
+
+    def send(self, message: OutMessage) -> bool:
+        concat_ref = message.concat_ref if message.concat_ref is not None else (message.id * 37) % 256
+        parts = encode_submit(message.number, message.body, concat_ref=concat_ref, status_report=True)
+        encoding = segment_info(message.body).encoding
+        if not self.store.claim(message.id, concat_ref, len(parts), encoding):
+            return False
+        refs = list(message.refs)
+        try:
+            for part in parts[message.parts_sent:]:
+                reference = self.modem.send_pdu(part.tpdu_length, part.hex)
+                refs.append(reference if reference is not None else -1)
+                self.store.part_sent(message.id, part.part, refs)
+        except CommandError as error:
+            self._refused(message, error)
+            return False
+        except ModemError as error:
+            if error.after_pdu:
+                self.store.mark_ambiguous(message.id, f"no confirmation from the modem ({error}); not resent")
+            else:
+                self._retry(message, None, f"modem not ready: {error}")
+            raise
+        self.store.mark_sent(message.id, self.clock.now())
+        log.info("text %d sent (%d part%s)", message.id, len(parts), "s" if len(parts) > 1 else "")
+        return True
+
+    def _refused(self, message: OutMessage, error: CommandError) -> None:
+        code = error.code if error.kind == "CMS" else None
+        meaning = cms_meaning(code) if error.kind in ("CMS", "ERROR") else str(error)
+        transient = code in TRANSIENT_CMS or error.kind == "ERROR"
+        if transient and message.attempts + 1 < MAX_ATTEMPTS:
+            self._retry(message, code, meaning)
+        else:
+            log.warning("text %d failed: +CMS ERROR %s (%s)", message.id, code, meaning)
+            self.store.mark_failed(message.id, code, meaning)
+
+    def _retry(self, message: OutMessage, code: int | None, text: str) -> None:
+        delay = BACKOFF_SECONDS[min(message.attempts, len(BACKOFF_SECONDS) - 1)]
+        when: datetime = self.clock.now() + timedelta(seconds=delay)
+        log.info("text %d: %s; retry in %d s", message.id, text, delay)
+        self.store.mark_retry(message.id, when, code, text)

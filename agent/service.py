@@ -1,0 +1,234 @@
+"""The agent's main loop: one thread owns the modem and handles its lines in arrival order.
+
+The serial reader thread only splits lines and queues them. This loop takes them one by one
+(RING before NO CARRIER), ends silent calls on time, sends due texts, polls the modem's health,
+and reconnects with backoff when the port goes away. Every AT command is issued from here.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from datetime import datetime, timedelta
+from typing import Callable
+
+from agent.call_tracker import CallTracker, MissedCall
+from agent.clock import Clock, SystemClock, parse_utc
+from agent.config import Config
+from agent.errors import ModemError, SimPinRequired
+from agent.events import SmsDelivered, SmsStored, Unknown
+from agent.modem.link import Line, SerialLink
+from agent.modem.modem import Modem
+from agent.modem.urc import parse_urc
+from agent.numbers import caller_number
+from agent.policy import CallFacts, decide
+from agent.sender import Sender
+from agent.store import Store
+
+__all__ = ["Service"]
+
+log = logging.getLogger(__name__)
+
+RECONNECT_BACKOFF = (1, 2, 5, 10, 30)
+PING_EVERY = 10.0          # seconds between keep-alive ATs: a silent unplug is noticed within ~10 s
+STATUS_EVERY = 60.0
+PING_FAILURES_BEFORE_RESET = 2
+
+
+class Service:
+    def __init__(self, config: Config, store: Store, clock: Clock | None = None,
+                 on_missed_call: Callable[[int], None] | None = None):
+        self.config = config
+        self.store = store
+        self.clock = clock or SystemClock()
+        self.lines: "queue.Queue[Line]" = queue.Queue()
+        self.link: SerialLink | None = None
+        self.modem: Modem | None = None
+        self.tracker: CallTracker | None = None
+        self.sender: Sender | None = None
+        self.on_missed_call = on_missed_call
+        self.ready = threading.Event()       # set once caller ID is on
+        self.last_loop = self.clock.monotonic()
+        self._next_connect = 0.0
+        self._connect_failures = 0
+        self._next_ping = 0.0
+        self._next_status = 0.0
+        self._ping_failures = 0
+
+    # ---- life cycle --------------------------------------------------------------------------
+
+    def start(self) -> None:
+        now = self.clock.now()
+        self.store.seed_settings(self.config, now)
+        interrupted = self.store.recover_interrupted()
+        if interrupted:
+            log.warning("%d text(s) were being sent when the box stopped; marked ambiguous", interrupted)
+        self.store.set_modem_state(now, online=False, last_error="", started_at=now.isoformat())
+
+    def run(self, stop: threading.Event) -> None:
+        self.start()
+        try:
+            while not stop.is_set():
+                self.step()
+        finally:
+            self._disconnect("stopped")
+
+    def step(self) -> None:
+        """One turn of the loop. Never raises: a fault is logged, recorded and retried."""
+        self.last_loop = self.clock.monotonic()
+        try:
+            if self.link is None or not self.link.alive:
+                if self.link is not None:
+                    self._disconnect(f"port lost: {self.link.failure}")
+                self._connect()
+            line = self._next_line()
+            if line is not None:
+                self._handle(line)
+            self._tick()
+            if self.sender is not None:
+                self.sender.send_due()
+            self._housekeeping()
+        except ModemError as error:
+            self._disconnect(str(error))
+        except Exception:  # the loop's top: log and carry on, never stop the shop's service
+            log.exception("unexpected error in the agent loop")
+            self.clock_sleep(0.5)
+
+    def clock_sleep(self, seconds: float) -> None:
+        threading.Event().wait(seconds)
+
+    # ---- connection --------------------------------------------------------------------------
+
+    def _connect(self) -> None:
+        if self.clock.monotonic() < self._next_connect:
+            self.clock_sleep(min(0.2, self._next_connect - self.clock.monotonic()))
+            return
+        cfg = self.config.modem
+        link = SerialLink(cfg.port, cfg.baudrate, flow_control=cfg.flow_control, trace=cfg.trace_at,
+                          on_line=self.lines.put, monotonic=self.clock.monotonic)
+        try:
+            link.open()
+            modem = Modem(link, cfg)
+            info = modem.initialise()
+        except ModemError as error:
+            link.close()
+            self._connect_failures += 1
+            wait = RECONNECT_BACKOFF[min(self._connect_failures - 1, len(RECONNECT_BACKOFF) - 1)]
+            self._next_connect = self.clock.monotonic() + wait
+            level = logging.ERROR if isinstance(error, SimPinRequired) else logging.WARNING
+            log.log(level, "modem not ready (%s); next try in %d s", error, wait)
+            self.store.set_modem_state(self.clock.now(), online=False, last_error=str(error))
+            return
+        self.link, self.modem = link, modem
+        if self.tracker is None or self.tracker.dialect != info.dialect:
+            self.tracker = CallTracker(info.dialect, margin=cfg.ring_timeout_margin)
+        settings = self.store.load_settings()
+        self.sender = Sender(self.store, modem, self.clock, settings.max_late_minutes)
+        self._connect_failures = 0
+        self._ping_failures = 0
+        self._next_ping = self.clock.monotonic() + PING_EVERY
+        self._next_status = self.clock.monotonic() + 1.0
+        self.store.set_modem_state(self.clock.now(), online=True, last_error="", manufacturer=info.manufacturer,
+                                   model=info.model, revision=info.revision, dialect=info.dialect.name,
+                                   connected_at=self.clock.now().isoformat())
+        self.ready.set()
+        self._import_stored_sms()
+
+    def _disconnect(self, reason: str) -> None:
+        if self.link is not None:
+            log.warning("modem offline: %s", reason)
+            self.link.close()
+            self.store.set_modem_state(self.clock.now(), online=False, last_error=reason,
+                                       offline_since=self.clock.now().isoformat())
+        self.link = self.modem = self.sender = None
+        self.ready.clear()
+        self._next_connect = self.clock.monotonic() + RECONNECT_BACKOFF[0]
+
+    # ---- lines and calls ---------------------------------------------------------------------
+
+    def _next_line(self) -> Line | None:
+        try:
+            return self.lines.get(timeout=self._wait_time())
+        except queue.Empty:
+            return None
+
+    def _wait_time(self) -> float:
+        wait = 0.5
+        if self.tracker is not None and self.tracker.deadline() is not None:
+            wait = min(wait, max(0.0, self.tracker.deadline() - self.clock.monotonic()))
+        next_due = self.store.next_due_at() if self.sender is not None else None
+        if next_due is not None:
+            wait = min(wait, max(0.0, (parse_utc(next_due) - self.clock.now()).total_seconds()))
+        return wait
+
+    def _wall(self, mono: float) -> datetime:
+        return self.clock.now() - timedelta(seconds=max(0.0, self.clock.monotonic() - mono))
+
+    def _handle(self, line: Line) -> None:
+        event = parse_urc(line.text, line.pdu)
+        if isinstance(event, Unknown):
+            log.info("ignoring unknown line from the modem: %r", event.text[:120])
+            return
+        if isinstance(event, (SmsStored, SmsDelivered)):
+            log.info("SMS arrived (%s)", type(event).__name__)
+            return
+        if self.tracker is not None:
+            missed = self.tracker.feed(event, line.at, self._wall(line.at))
+            if missed is not None:
+                self._on_call_ended(missed)
+
+    def _tick(self) -> None:
+        if self.tracker is not None and self.lines.empty():
+            missed = self.tracker.tick(self.clock.monotonic(), self.clock.now())
+            if missed is not None:
+                self._on_call_ended(missed)
+
+    def _on_call_ended(self, missed: MissedCall) -> None:
+        settings = self.store.load_settings()
+        number = caller_number(missed.raw_number, missed.toa, missed.validity, settings.country)
+        now = self.clock.now()
+        call_id = self.store.record_call(number=number.e164, raw_number=number.raw, toa=missed.toa,
+                                         started_at=missed.started_at, ended_at=missed.ended_at,
+                                         rings=missed.rings, end_signal=missed.end_signal, now=now)
+        history = self.store.history(number.e164, now, settings.dedup_hours) if number.e164 else None
+        from agent.store import History
+        decision = decide(CallFacts(number.e164, missed.ended_at, missed.answered), settings,
+                          history or History(), now)
+        if decision.text:
+            assert number.e164 and decision.body and decision.due_at and decision.template
+            self.store.queue_text_for_call(call_id, number=number.e164, body=decision.body, kind=decision.template,
+                                           due_at=decision.due_at, now=now,
+                                           replace_message_id=decision.replace_message_id)
+            log.info("missed call %d (%s): text queued", call_id, missed.end_signal)
+        else:
+            self.store.skip_call(call_id, decision.reason or "unknown")
+            log.info("missed call %d (%s): skipped, %s", call_id, missed.end_signal, decision.reason)
+        if self.on_missed_call is not None:
+            self.on_missed_call(call_id)
+
+    # ---- housekeeping ------------------------------------------------------------------------
+
+    def _housekeeping(self) -> None:
+        if self.modem is None:
+            return
+        mono = self.clock.monotonic()
+        if mono >= self._next_ping and (self.tracker is None or self.tracker.call is None):
+            self._next_ping = mono + PING_EVERY
+            try:
+                self.modem.ping()
+                self._ping_failures = 0
+            except ModemError as error:
+                self._ping_failures += 1
+                if self._ping_failures >= PING_FAILURES_BEFORE_RESET:
+                    raise
+                log.warning("modem did not answer a keep-alive (%s)", error)
+        if mono >= self._next_status:
+            self._next_status = mono + STATUS_EVERY
+            status = self.modem.network_status()
+            self.store.set_modem_state(self.clock.now(), registered=status.registered,
+                                       registration=status.registration, operator=status.operator,
+                                       rssi=status.rssi, bars=status.bars, queue=self.store.queue_length())
+
+    def _import_stored_sms(self) -> None:
+        """Inbound SMS handling lands with the conversations work; until then leave the SIM alone."""

@@ -1,0 +1,33 @@
+"""The settings the agent reasons with, as one plain value read from the database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+__all__ = ["Settings", "SETTING_KEYS"]
+
+# key in the settings table → (config.toml section, key)
+SETTING_KEYS: dict[str, tuple[str, str]] = {
+    "business_name": ("business", "name"),
+    "timezone": ("business", "timezone"),
+    "country": ("business", "country"),
+    "delay_seconds": ("rules", "delay_seconds"),
+    "dedup_hours": ("rules", "dedup_hours"),
+    "max_late_minutes": ("rules", "max_late_minutes"),
+    "owner_phone": ("owner", "phone"),
+    "hours": ("hours", "*"),
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    business_name: str = "Our shop"
+    timezone: str = "Europe/London"
+    country: str = "GB"
+    delay_seconds: int = 15
+    dedup_hours: int = 24
+    max_late_minutes: int = 30
+    owner_phone: str = ""
+    hours: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    holidays: tuple[str, ...] = ()
+    templates: dict[str, str] = field(default_factory=dict)

@@ -1,0 +1,108 @@
+"""The outgoing queue: queued → sending → sent / failed / ambiguous, with retries.
+
+A text is marked `sending` (committed, synchronous=FULL) before AT+CMGS is written, and
+`sent` or `failed` after. A `sending` row found at start-up was interrupted by a power cut or a
+crash: it may or may not have gone out, so it becomes `ambiguous` and is never resent blindly.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import datetime
+
+from agent.clock import utc_iso
+from agent.store.records import OutMessage
+
+__all__ = ["OutboxQueries"]
+
+
+class OutboxQueries:
+    """Mixed into Store: the queries of the outgoing queue."""
+
+    def _insert_out(self, conn: sqlite3.Connection, *, number: str, body: str, kind: str, due_at: datetime,
+                    now: datetime, call_id: int | None = None, parts: int = 1) -> int:
+        cursor = conn.execute(
+            "INSERT INTO messages (direction, number, body, kind, status, call_id, created_at, due_at,"
+            " next_attempt_at, parts) VALUES ('out', ?, ?, ?, 'queued', ?, ?, ?, ?, ?)",
+            (number, body, kind, call_id, utc_iso(now), utc_iso(due_at), utc_iso(due_at), parts))
+        return cursor.lastrowid
+
+    def queue_text(self, *, number: str, body: str, kind: str, due_at: datetime, now: datetime) -> int:
+        """Queue a text that belongs to no call (a reply typed by the owner, a confirmation…)."""
+        with self.transaction() as conn:
+            return self._insert_out(conn, number=number, body=body, kind=kind, due_at=due_at, now=now)
+
+    def due_messages(self, now: datetime, limit: int = 20) -> list[OutMessage]:
+        rows = self.query(
+            "SELECT * FROM messages WHERE direction = 'out' AND status = 'queued' AND next_attempt_at <= ?"
+            " ORDER BY next_attempt_at, id LIMIT ?", (utc_iso(now), limit))
+        return [_out(row) for row in rows]
+
+    def next_due_at(self) -> str | None:
+        rows = self.query("SELECT MIN(next_attempt_at) AS t FROM messages WHERE direction = 'out' AND status = 'queued'")
+        return rows[0]["t"] if rows else None
+
+    def claim(self, message_id: int, concat_ref: int, parts: int, encoding: str) -> bool:
+        """queued → sending, durably, before a byte goes to the modem. False if someone else moved it."""
+        with self.transaction() as conn:
+            return conn.execute(
+                "UPDATE messages SET status = 'sending', attempts = attempts + 1,"
+                " concat_ref = COALESCE(concat_ref, ?), parts = ?, encoding = ?"
+                " WHERE id = ? AND status = 'queued'", (concat_ref, parts, encoding, message_id)).rowcount == 1
+
+    def part_sent(self, message_id: int, parts_sent: int, refs: list[int]) -> None:
+        with self.transaction() as conn:
+            conn.execute("UPDATE messages SET parts_sent = ?, refs = ? WHERE id = ?",
+                         (parts_sent, json.dumps(refs), message_id))
+
+    def mark_sent(self, message_id: int, now: datetime) -> None:
+        with self.transaction() as conn:
+            conn.execute("UPDATE messages SET status = 'sent', sent_at = ?, error_code = NULL, error_text = NULL"
+                         " WHERE id = ?", (utc_iso(now), message_id))
+
+    def mark_failed(self, message_id: int, code: int | None, text: str) -> None:
+        with self.transaction() as conn:
+            conn.execute("UPDATE messages SET status = 'failed', error_code = ?, error_text = ? WHERE id = ?",
+                         (code, text, message_id))
+
+    def mark_retry(self, message_id: int, next_attempt_at: datetime, code: int | None, text: str) -> None:
+        with self.transaction() as conn:
+            conn.execute("UPDATE messages SET status = 'queued', next_attempt_at = ?, error_code = ?, error_text = ?"
+                         " WHERE id = ?", (utc_iso(next_attempt_at), code, text, message_id))
+
+    def mark_ambiguous(self, message_id: int, text: str) -> None:
+        with self.transaction() as conn:
+            conn.execute("UPDATE messages SET status = 'ambiguous', error_text = ? WHERE id = ?", (text, message_id))
+
+    def mark_stale(self, message_id: int, text: str) -> None:
+        with self.transaction() as conn:
+            conn.execute("UPDATE messages SET status = 'stale', error_text = ? WHERE id = ? AND status = 'queued'",
+                         (text, message_id))
+
+    def recover_interrupted(self) -> int:
+        """At start-up: every `sending` row becomes `ambiguous` (it may have gone out). Returns how many."""
+        with self.transaction() as conn:
+            return conn.execute(
+                "UPDATE messages SET status = 'ambiguous',"
+                " error_text = 'interrupted while sending (power cut or crash); not resent to avoid a duplicate'"
+                " WHERE direction = 'out' AND status = 'sending'").rowcount
+
+    def message(self, message_id: int) -> sqlite3.Row | None:
+        rows = self.query("SELECT * FROM messages WHERE id = ?", (message_id,))
+        return rows[0] if rows else None
+
+    def messages_for(self, number: str) -> list[sqlite3.Row]:
+        return self.query("SELECT * FROM messages WHERE number = ? ORDER BY created_at, id", (number,))
+
+    def queue_length(self) -> int:
+        return self.query("SELECT COUNT(*) AS n FROM messages WHERE direction = 'out'"
+                          " AND status IN ('queued', 'sending')")[0]["n"]
+
+
+def _out(row: sqlite3.Row) -> OutMessage:
+    return OutMessage(
+        id=row["id"], number=row["number"], body=row["body"], kind=row["kind"], status=row["status"],
+        call_id=row["call_id"], due_at=row["due_at"], attempts=row["attempts"], parts=row["parts"],
+        parts_sent=row["parts_sent"], concat_ref=row["concat_ref"], refs=tuple(json.loads(row["refs"])),
+    )

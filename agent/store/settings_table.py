@@ -1,0 +1,79 @@
+"""Settings and templates. config.toml gives the first values; the web UI edits them here.
+
+When the installer later changes a key in config.toml, that new value wins once (we remember the
+value the file last gave in `config_value`); otherwise what the owner set in the web UI stays.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import datetime
+from typing import Any
+
+from agent.clock import utc_iso
+from agent.config import Config
+from agent.settings import SETTING_KEYS, Settings
+
+__all__ = ["SettingsQueries"]
+
+log = logging.getLogger(__name__)
+
+
+def _config_values(config: Config) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for key, (section, name) in SETTING_KEYS.items():
+        if section == "hours":
+            values[key] = {day: list(ranges) for day, ranges in config.hours.items()}
+        else:
+            values[key] = getattr(getattr(config, section), name)
+    return values
+
+
+class SettingsQueries:
+    """Mixed into Store."""
+
+    def seed_settings(self, config: Config, now: datetime) -> None:
+        with self.transaction() as conn:
+            for key, value in _config_values(config).items():
+                encoded = json.dumps(value, sort_keys=True)
+                row = conn.execute("SELECT config_value FROM settings WHERE key = ?", (key,)).fetchone()
+                if row is None:
+                    conn.execute("INSERT INTO settings (key, value, config_value, updated_at) VALUES (?, ?, ?, ?)",
+                                 (key, encoded, encoded, utc_iso(now)))
+                elif row["config_value"] != encoded:
+                    log.info("config.toml changed %s; using the file's new value", key)
+                    conn.execute("UPDATE settings SET value = ?, config_value = ?, updated_at = ? WHERE key = ?",
+                                 (encoded, encoded, utc_iso(now), key))
+
+    def set_setting(self, key: str, value: Any, now: datetime) -> None:
+        with self.transaction() as conn:
+            conn.execute("INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?)"
+                         " ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+                         (key, json.dumps(value, sort_keys=True), utc_iso(now)))
+
+    def setting_values(self) -> dict[str, Any]:
+        return {row["key"]: json.loads(row["value"]) for row in self.query("SELECT key, value FROM settings")}
+
+    def templates(self) -> dict[str, str]:
+        """Every template: the owner's text where set, the default otherwise."""
+        from agent.templates import DEFAULT_TEMPLATES
+
+        merged = dict(DEFAULT_TEMPLATES)
+        merged.update({row["name"]: row["body"] for row in self.query("SELECT name, body FROM templates")})
+        return merged
+
+    def set_template(self, name: str, body: str, now: datetime) -> None:
+        with self.transaction() as conn:
+            conn.execute("INSERT INTO templates (name, body, updated_at) VALUES (?, ?, ?)"
+                         " ON CONFLICT(name) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at",
+                         (name, body, utc_iso(now)))
+
+    def load_settings(self) -> Settings:
+        values = self.setting_values()
+        known = {k: v for k, v in values.items() if k in Settings.__dataclass_fields__}
+        if "hours" in known:
+            known["hours"] = {day: tuple(r) for day, r in known["hours"].items()}
+        if "holidays" in known:
+            known["holidays"] = tuple(known["holidays"])
+        return Settings(templates=self.templates(), **known)

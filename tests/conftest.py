@@ -1,0 +1,110 @@
+"""Shared fixtures: a config in a temp folder, a simulated modem on a real pty, a running agent."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+
+from agent.config import Config, parse_config
+from agent.service import Service
+from agent.simulator import SimulatedModem
+from agent.store import Store
+
+ALL_WEEK = {day: ["00:00-24:00"] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--port", default=None, help="a real modem's AT port for the opt-in hardware tests")
+
+
+def wait_for(predicate: Callable[[], Any], timeout: float = 5.0, what: str = "condition") -> Any:
+    """Poll a condition until it holds; fail the test naming it when it does not in time."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(0.01)
+
+
+def make_config(tmp_path: Path, port: str = "/dev/null", **sections: dict[str, Any]) -> Config:
+    data: dict[str, Any] = {
+        "modem": {"port": port, "ring_timeout_margin": 0.5},
+        "storage": {"database": str(tmp_path / "textback.db")},
+        "business": {"name": "Brightside Dental", "timezone": "Europe/London", "country": "GB"},
+        "rules": {"delay_seconds": 0, "dedup_hours": 24},
+        "hours": dict(ALL_WEEK),
+        "owner": {"phone": "+447911000001"},
+    }
+    for name, values in sections.items():
+        data.setdefault(name, {}).update(values)
+    return parse_config(data, source="test-config.toml", base_dir=tmp_path)
+
+
+@dataclass
+class RunningAgent:
+    sim: SimulatedModem
+    service: Service
+    store: Store
+    config: Config
+    stop_event: threading.Event
+    thread: threading.Thread
+    stopped: bool = field(default=False)
+
+    def wait_ready(self, timeout: float = 10.0) -> None:
+        wait_for(self.service.ready.is_set, timeout, "the agent to initialise the modem")
+
+    def wait_sent(self, count: int, timeout: float = 5.0) -> list:
+        wait_for(lambda: len(self.sim.sent) >= count, timeout, f"{count} text(s) at the modem")
+        return self.sim.sent
+
+    def calls(self) -> list:
+        return self.store.calls(limit=1000)
+
+    def wait_calls(self, count: int, timeout: float = 5.0) -> list:
+        def settled() -> list:
+            calls = self.calls()
+            return calls if len(calls) >= count and all(c.outcome != "pending" for c in calls) else []
+        return wait_for(settled, timeout, f"{count} call(s) recorded and decided")
+
+    def stop(self) -> None:
+        if not self.stopped:
+            self.stop_event.set()
+            self.thread.join(timeout=10)
+            self.stopped = True
+
+
+@pytest.fixture
+def start_agent(tmp_path: Path):
+    """start_agent(family="sim800", **config sections) → a RunningAgent on a fresh simulator."""
+    running: list[RunningAgent] = []
+    sims: list[SimulatedModem] = []
+
+    def start(family: str = "sim800", sim: SimulatedModem | None = None, ring_interval: float = 0.2,
+              **sections: dict[str, Any]) -> RunningAgent:
+        if sim is None:
+            sim = SimulatedModem(family, ring_interval=ring_interval, link_path=tmp_path / "modem").start()
+            sims.append(sim)
+        config = make_config(tmp_path, port=sim.port, **sections)
+        store = Store.open(config.storage.database)
+        service = Service(config, store)
+        stop = threading.Event()
+        thread = threading.Thread(target=service.run, args=(stop,), daemon=True)
+        thread.start()
+        agent = RunningAgent(sim, service, Store.open(config.storage.database), config, stop, thread)
+        running.append(agent)
+        agent.wait_ready()
+        return agent
+
+    yield start
+    for agent in running:
+        agent.stop()
+    for sim in sims:
+        sim.stop()
