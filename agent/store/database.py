@@ -17,6 +17,7 @@ from agent.store.outbox import OutboxQueries
 from agent.store.records import CallRecord, History
 from agent.store.schema import migrate
 from agent.store.settings_table import SettingsQueries
+from agent.store.views import ViewQueries
 
 __all__ = ["Store"]
 
@@ -24,7 +25,7 @@ TEXT_KINDS = ("missed_open", "missed_closed")
 LIVE_STATUSES = ("queued", "sending", "sent", "delivered", "ambiguous")
 
 
-class Store(OutboxQueries, SettingsQueries):
+class Store(OutboxQueries, SettingsQueries, ViewQueries):
     """Every read and write of TextBack's data. Safe to share between threads (one lock)."""
 
     def __init__(self, conn: sqlite3.Connection, path: str):

@@ -21,7 +21,7 @@ EMOJI = ["\U0001F600", "\U0001F44D", "\U0001F3FD", "\U0001F389", "\u2764", "\ufe
 
 gsm_text = st.text(st.sampled_from(GSM_CHARS + EXTENSION_CHARS), max_size=480)
 mixed_text = st.text(
-    st.one_of(st.characters(), st.sampled_from(EXTENSION_CHARS), st.sampled_from(EMOJI)),
+    st.one_of(st.characters(exclude_categories=("Cs",)), st.sampled_from(EXTENSION_CHARS), st.sampled_from(EMOJI)),
     max_size=300,
 )
 any_text = st.one_of(gsm_text, mixed_text)

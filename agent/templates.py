@@ -1,0 +1,172 @@
+"""The texts the box sends: default templates, checking an owner's edits, filling placeholders.
+
+A template is plain text with placeholders written {name}. Only the names below are known;
+anything else between braces ({0}, {a.b}, {a[0]}, {business!r}) is refused as an unknown
+placeholder, never evaluated: templates are filled by a small scanner, not str.format. A literal
+brace is written twice: {{ or }}.
+
+check_template measures a template as it would go out, with every placeholder filled by the
+longest realistic value (SAMPLE_VALUES): a 40-character business name, "Wed 31 Dec 08:00" for
+next_open (the longest describe_next_open gives), "12:59 PM" for call_time, a 15-digit E.164
+number for owner_phone and caller, and a full single SMS (160 characters) for text. A template
+that would need more than MAX_PARTS SMS is refused. The samples are GSM-7 text, so a business
+name with an accent outside GSM-7 or a customer's emoji can still make a real text longer.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from agent.errors import TemplateError
+from agent.modem.pdu import PduError, segment_info
+
+__all__ = [
+    "PLACEHOLDERS",
+    "TEMPLATE_EXTRA_PLACEHOLDERS",
+    "DEFAULT_TEMPLATES",
+    "SAMPLE_VALUES",
+    "MAX_PARTS",
+    "TemplateCheck",
+    "check_template",
+    "render",
+    "format_call_time",
+]
+
+MAX_PARTS = 3
+
+PLACEHOLDERS: dict[str, str] = {
+    "business": "the shop's name ([business] name)",
+    "next_open": 'when the shop next opens: "today 08:00", "tomorrow 08:00", "Mon 08:00"',
+    "call_time": 'when the missed call came, in the shop\'s time zone: "3:42 PM"',
+    "owner_phone": "the owner's mobile ([owner] phone); empty when not set",
+}
+
+TEMPLATE_EXTRA_PLACEHOLDERS: dict[str, dict[str, str]] = {
+    "owner_relay": {
+        "caller": "the customer's number, +E.164",
+        "text": "what the customer wrote",
+    },
+}
+
+DEFAULT_TEMPLATES: dict[str, str] = {
+    "missed_open": "{business}: sorry we missed your call! How can we help? Reply here. "
+                   "Reply STOP to opt out.",
+    "missed_closed": "{business}: sorry we missed your call! We open {next_open}. "
+                     "Reply here and we'll get back to you. Reply STOP to opt out.",
+    "followup": "{business}: just checking we got back to you about your call. Reply here if we "
+                "can still help. Reply STOP to opt out.",
+    "optout_confirm": "{business}: you won't get any more texts from us. Reply START to "
+                      "subscribe again.",
+    "optin_confirm": "{business}: you're subscribed again. Reply STOP to opt out.",
+    "help": "{business}: reply with your question and we'll get back to you. Reply STOP to opt out.",
+    "owner_relay": "TextBack: {caller} wrote: {text}",
+}
+
+SAMPLE_VALUES: dict[str, str] = {
+    "business": "Riverside Bicycle Repairs & Coffee House",
+    "next_open": "Wed 31 Dec 08:00",
+    "call_time": "12:59 PM",
+    "owner_phone": "+491511234567890",
+    "caller": "+491511234567890",
+    "text": ("Hi, I called about the blue road bike in your window - is it still for sale, and "
+             "could I come and try it on Saturday morning? Thanks, Sam. Call me back anytime!"),
+}
+
+_TOKEN = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|[{}]")
+
+
+@dataclass(frozen=True)
+class TemplateCheck:
+    """How a template goes out at its longest: encoding ("GSM-7"/"UCS-2"), SMS parts, units."""
+
+    encoding: str
+    parts: int
+    units: int
+
+
+def _pieces(body: str) -> Iterator[tuple[str, bool]]:
+    """Yield (literal text, False) and (placeholder name, True); TemplateError on a lone brace."""
+    position = 0
+    for match in _TOKEN.finditer(body):
+        if match.start() > position:
+            yield body[position:match.start()], False
+        token = match.group(0)
+        if token in ("{{", "}}"):
+            yield token[0], False
+        elif match.group(1) is not None:
+            yield match.group(1), True
+        else:
+            raise TemplateError(f'unbalanced "{token}" at character {match.start() + 1} '
+                                f"(a placeholder is written {{name}}; a literal brace {token}{token})")
+        position = match.end()
+    if position < len(body):
+        yield body[position:], False
+
+
+def _unknown_placeholder(name: str, template: str, known: list[str]) -> TemplateError:
+    elsewhere = [other for other, extra in TEMPLATE_EXTRA_PLACEHOLDERS.items() if name in extra]
+    if elsewhere:
+        hint = f" (it is only for {', '.join(elsewhere)})"
+    else:
+        close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+        hint = (f" (did you mean '{{{close[0]}}}'?)" if close
+                else f" (known: {', '.join('{' + k + '}' for k in known)})")
+    return TemplateError(f"{template}: unknown placeholder '{{{name}}}'{hint}")
+
+
+def check_template(name: str, body: str) -> TemplateCheck:
+    """Check an owner's template; return its encoding and size at its longest, or TemplateError."""
+    if name not in DEFAULT_TEMPLATES:
+        close = difflib.get_close_matches(name, list(DEFAULT_TEMPLATES), n=1, cutoff=0.6)
+        hint = f'did you mean "{close[0]}"?' if close else "known: " + ", ".join(DEFAULT_TEMPLATES)
+        raise TemplateError(f'unknown template "{name}" ({hint})')
+    if not body.strip():
+        raise TemplateError(f"{name}: the text is empty")
+    known = list(PLACEHOLDERS) + list(TEMPLATE_EXTRA_PLACEHOLDERS.get(name, {}))
+    try:
+        pieces = list(_pieces(body))
+    except TemplateError as e:
+        raise TemplateError(f"{name}: {e}") from None
+    for piece, is_placeholder in pieces:
+        if is_placeholder and piece not in known:
+            raise _unknown_placeholder(piece, name, known)
+    longest = "".join(SAMPLE_VALUES[piece] if is_placeholder else piece for piece, is_placeholder in pieces)
+    try:
+        size = segment_info(longest)
+    except PduError as e:
+        raise TemplateError(f"{name}: {e}") from None
+    if size.parts > MAX_PARTS:
+        raise TemplateError(f"{name}: needs {size.parts} parts; at most {MAX_PARTS} "
+                            f"({size.units} {size.encoding} units with the longest placeholder values)")
+    return TemplateCheck(encoding=size.encoding, parts=size.parts, units=size.units)
+
+
+def render(body: str, values: Mapping[str, str]) -> str:
+    """Fill every {name} from values; TemplateError if one has no value or a brace is unbalanced.
+
+    Values are inserted as they are: braces inside a value are not read as placeholders.
+    """
+    out = []
+    for piece, is_placeholder in _pieces(body):
+        if not is_placeholder:
+            out.append(piece)
+            continue
+        value = values.get(piece)
+        if not isinstance(value, str):
+            raise TemplateError(f"no value for placeholder '{{{piece}}}'")
+        out.append(value)
+    return "".join(out)
+
+
+def format_call_time(moment: datetime, tz: ZoneInfo) -> str:
+    """The local time of an aware instant as "3:42 PM": 12-hour clock, no leading zero, any locale."""
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError(f"moment must be timezone-aware, got {moment!r}")
+    local = moment.astimezone(tz)
+    hour = local.hour % 12 or 12
+    return f"{hour}:{local.minute:02d} {'AM' if local.hour < 12 else 'PM'}"
