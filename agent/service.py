@@ -24,7 +24,7 @@ from agent.modem.urc import parse_urc
 from agent.numbers import caller_number
 from agent.policy import CallFacts, decide
 from agent.sender import Sender
-from agent.store import Store
+from agent.store import History, Store
 
 __all__ = ["Service"]
 
@@ -191,10 +191,8 @@ class Service:
         call_id = self.store.record_call(number=number.e164, raw_number=number.raw, toa=missed.toa,
                                          started_at=missed.started_at, ended_at=missed.ended_at,
                                          rings=missed.rings, end_signal=missed.end_signal, now=now)
-        history = self.store.history(number.e164, now, settings.dedup_hours) if number.e164 else None
-        from agent.store import History
-        decision = decide(CallFacts(number.e164, missed.ended_at, missed.answered), settings,
-                          history or History(), now)
+        history = self.store.history(number.e164, now, settings.dedup_hours) if number.e164 else History()
+        decision = decide(CallFacts(number.e164, missed.ended_at, missed.answered), settings, history, now)
         if decision.text:
             assert number.e164 and decision.body and decision.due_at and decision.template
             self.store.queue_text_for_call(call_id, number=number.e164, body=decision.body, kind=decision.template,
