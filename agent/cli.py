@@ -115,6 +115,8 @@ def demo(family: str, web_port: int, keep_running: bool | None) -> None:
 
     if keep_running is None:
         keep_running = sys.stdin.isatty()
+    if not logging.getLogger().isEnabledFor(logging.DEBUG):
+        logging.getLogger().setLevel(logging.WARNING)   # the demo narrates; logs only for problems
     try:
         run_demo(family=family, web_port=web_port, keep_running=keep_running, stop=stop_on_signals())
     except TextBackError as error:

@@ -137,7 +137,7 @@ class Service:
 
     def _disconnect(self, reason: str) -> None:
         if self.link is not None:
-            log.warning("modem offline: %s", reason)
+            log.log(logging.INFO if reason == "stopped" else logging.WARNING, "modem offline: %s", reason)
             self.link.close()
             self.store.set_modem_state(self.clock.now(), online=False, last_error=reason,
                                        offline_since=self.clock.now().isoformat())

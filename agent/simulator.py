@@ -78,6 +78,8 @@ class SimulatedModem:
         self.mute = False                 # answer nothing at all (a hung modem)
         self.swallow_next_pdu = False     # take one PDU and never answer (power cut mid-send)
         self.reference = 0
+        self.call_ends: list[float] = []      # monotonic time each call's first end line was written
+        self.cmgs_times: list[float] = []     # monotonic time each AT+CMGS command arrived
         self._partial: dict[tuple[str, int, int], dict[int, Submitted]] = {}
         self._lock = threading.RLock()
         self._master = self._slave = -1
@@ -176,6 +178,7 @@ class SimulatedModem:
             for noise in family.noise[:1]:
                 self.emit(noise)
         time.sleep(self.ring_interval / 2)
+        self.call_ends.append(time.monotonic())
         for switch, line in family.end:
             if not switch or switch in self.state.switches:
                 self.emit(line.format(**values))
@@ -233,6 +236,7 @@ class SimulatedModem:
                 if self.mute:
                     continue
                 if command.upper().startswith("AT+CMGS="):
+                    self.cmgs_times.append(time.monotonic())
                     pdu_for = int(command.split("=")[1] or 0)
                     self.write(b"\r\n> ")
                     continue
