@@ -21,6 +21,7 @@ __all__ = ["CallTracker", "MissedCall", "ENDED_ECHO_SECONDS"]
 log = logging.getLogger(__name__)
 
 ENDED_ECHO_SECONDS = 60.0   # a late end line naming a call we already ended is the same call
+MIN_RING_GAP = 0.15         # closer RINGs are one ring printed twice (RING and +CRING), not an interval
 CLCC_ENDED = 6
 
 
@@ -108,7 +109,7 @@ class CallTracker:
         call = self._start(mono, wall)
         if call.rings:
             gap = mono - call.last_ring
-            if 0.5 <= gap <= 30:
+            if MIN_RING_GAP <= gap <= 30:
                 call.intervals.append(gap)
         call.rings += 1
         call.last_ring = mono

@@ -73,6 +73,10 @@ class Sender:
         return False
 
     def send(self, message: OutMessage) -> bool:
+        if message.kind != "optout_confirm" and self.store.is_opted_out(message.number):
+            # queued before the STOP arrived (a delayed text, a follow-up, an owner's answer): never send
+            self.store.cancel(message.id, "the number opted out (STOP) before this was sent")
+            return False
         concat_ref = message.concat_ref if message.concat_ref is not None else (message.id * 37) % 256
         parts = encode_submit(message.number, message.body, concat_ref=concat_ref, status_report=True)
         encoding = segment_info(message.body).encoding

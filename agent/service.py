@@ -42,7 +42,7 @@ class Service:
         self.config = config
         self.store = store
         self.clock = clock or SystemClock()
-        self.lines: "queue.Queue[Line]" = queue.Queue()
+        self.lines: "queue.Queue[Line | None]" = queue.Queue()
         self.link: SerialLink | None = None
         self.modem: Modem | None = None
         self.tracker: CallTracker | None = None
@@ -68,11 +68,16 @@ class Service:
 
     def run(self, stop: threading.Event) -> None:
         self.start()
+        threading.Thread(target=lambda: (stop.wait(), self.wake()), name="agent-stop", daemon=True).start()
         try:
             while not stop.is_set():
                 self.step()
         finally:
             self._disconnect("stopped")
+
+    def wake(self) -> None:
+        """Cut the loop's wait short (after a stop request, or new work from another thread)."""
+        self.lines.put(None)
 
     def step(self) -> None:
         """One turn of the loop. Never raises: a fault is logged, recorded and retried."""

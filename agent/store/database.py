@@ -136,6 +136,9 @@ class Store(OutboxQueries, SettingsQueries, ViewQueries):
             return conn.execute("INSERT OR IGNORE INTO optouts (number, created_at, keyword, source)"
                                 " VALUES (?, ?, ?, ?)", (number, utc_iso(now), keyword, source)).rowcount == 1
 
+    def is_opted_out(self, number: str) -> bool:
+        return bool(self.query("SELECT 1 FROM optouts WHERE number = ?", (number,)))
+
     def remove_optout(self, number: str) -> bool:
         with self.transaction() as conn:
             return conn.execute("DELETE FROM optouts WHERE number = ?", (number,)).rowcount == 1

@@ -80,6 +80,11 @@ class OutboxQueries:
             conn.execute("UPDATE messages SET status = 'stale', error_text = ? WHERE id = ? AND status = 'queued'",
                          (text, message_id))
 
+    def cancel(self, message_id: int, text: str) -> None:
+        with self.transaction() as conn:
+            conn.execute("UPDATE messages SET status = 'cancelled', error_text = ? WHERE id = ? AND status = 'queued'",
+                         (text, message_id))
+
     def recover_interrupted(self) -> int:
         """At start-up: every `sending` row becomes `ambiguous` (it may have gone out). Returns how many."""
         with self.transaction() as conn:

@@ -22,3 +22,14 @@ def test_missed_call_gets_one_text_naming_the_business(start_agent, family):
     message = agent.store.message(call.message_id)
     wait_for(lambda: agent.store.message(call.message_id)["status"] == "sent", what="message marked sent")
     assert message["body"] == text.text
+
+
+def test_silent_family_call_ends_within_ring_interval_plus_margin(start_agent):
+    """No end line at all: the end is the RING that did not come (interval 0.2 s + margin 0.5 s)."""
+    agent = start_agent("silent")
+    agent.sim.call("+447911123456", rings=4)
+    last_ring = agent.sim.call_ends[-1] - agent.sim.ring_interval / 2
+    agent.wait_sent(1, timeout=3)
+    assert agent.sim.cmgs_times[-1] - last_ring < 0.2 + 0.5 + 0.3
+    [call] = agent.wait_calls(1)
+    assert call.end_signal == "ring-timeout"
