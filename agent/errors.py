@@ -53,6 +53,8 @@ class CommandError(ModemError):
 class SimPinRequired(ModemError):
     """The SIM wants a PIN (or PUK) that config.toml does not give, or gave wrong."""
 
+    pin_rejected: bool = False
+
 
 class TemplateError(TextBackError):
     """A message template cannot be used (unknown placeholder, too long)."""

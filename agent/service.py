@@ -55,6 +55,7 @@ class Service:
         self._next_ping = 0.0
         self._next_status = 0.0
         self._ping_failures = 0
+        self._pin_rejected = False
 
     # ---- life cycle --------------------------------------------------------------------------
 
@@ -114,10 +115,12 @@ class Service:
                           on_line=self.lines.put, monotonic=self.clock.monotonic)
         try:
             link.open()
-            modem = Modem(link, cfg)
+            modem = Modem(link, cfg, try_pin=not self._pin_rejected)
             info = modem.initialise()
         except ModemError as error:
             link.close()
+            if isinstance(error, SimPinRequired) and error.pin_rejected:
+                self._pin_rejected = True
             self._connect_failures += 1
             wait = RECONNECT_BACKOFF[min(self._connect_failures - 1, len(RECONNECT_BACKOFF) - 1)]
             self._next_connect = self.clock.monotonic() + wait

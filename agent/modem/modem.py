@@ -66,9 +66,10 @@ def _first_value(lines: list[str], prefix: str) -> str:
 
 
 class Modem:
-    def __init__(self, link: SerialLink, config: ModemConfig):
+    def __init__(self, link: SerialLink, config: ModemConfig, try_pin: bool = True):
         self.link = link
         self.config = config
+        self.try_pin = try_pin          # False once the SIM refused our PIN: never risk locking it
         self.info: ModemInfo | None = None
 
     @property
@@ -124,11 +125,16 @@ class Modem:
         if state == "SIM PIN":
             if not self.config.pin:
                 raise SimPinRequired("the SIM asks for a PIN: set [modem] pin in config.toml")
+            if not self.try_pin:
+                raise SimPinRequired("the SIM refused the PIN in config.toml ([modem] pin) once; not trying it "
+                                     "again (three wrong tries lock the SIM): fix the PIN and restart TextBack")
             try:
                 self.link.command(f'AT+CPIN="{self.config.pin}"', timeout=15)
             except CommandError:
-                raise SimPinRequired("the SIM refused the PIN in config.toml ([modem] pin); "
-                                     "check it before another try locks the SIM") from None
+                error = SimPinRequired("the SIM refused the PIN in config.toml ([modem] pin); fix it and restart "
+                                       "TextBack (it will not try again: three wrong tries lock the SIM)")
+                error.pin_rejected = True
+                raise error from None
             return
         if "PUK" in state:
             raise SimPinRequired("the SIM is locked and wants its PUK: unlock it in a phone first")
