@@ -35,7 +35,6 @@ CMS_MEANINGS: dict[int, str] = {
     331: "no network service", 332: "network timeout", 500: "unknown error",
 }
 BACKOFF_SECONDS = (10, 30, 120, 600, 1800)
-MAX_ATTEMPTS = len(BACKOFF_SECONDS) + 1
 AUTO_KINDS = frozenset({"missed_open", "missed_closed", "followup"})
 
 
@@ -46,7 +45,9 @@ def cms_meaning(code: int | None) -> str:
 
 
 class Sender:
-    def __init__(self, store: Store, modem: Modem, clock: Clock, max_late_minutes: int = 30):
+    def __init__(self, store: Store, modem: Modem, clock: Clock, max_late_minutes: int = 30,
+                 backoff: tuple[float, ...] = BACKOFF_SECONDS):
+        self.backoff = backoff
         self.store = store
         self.modem = modem
         self.clock = clock
@@ -105,14 +106,14 @@ class Sender:
         code = error.code if error.kind == "CMS" else None
         meaning = cms_meaning(code) if error.kind in ("CMS", "ERROR") else str(error)
         transient = code in TRANSIENT_CMS or error.kind == "ERROR"
-        if transient and message.attempts + 1 < MAX_ATTEMPTS:
+        if transient and message.attempts + 1 < len(self.backoff) + 1:
             self._retry(message, code, meaning)
         else:
             log.warning("text %d failed: +CMS ERROR %s (%s)", message.id, code, meaning)
             self.store.mark_failed(message.id, code, meaning)
 
     def _retry(self, message: OutMessage, code: int | None, text: str) -> None:
-        delay = BACKOFF_SECONDS[min(message.attempts, len(BACKOFF_SECONDS) - 1)]
+        delay = self.backoff[min(message.attempts, len(self.backoff) - 1)]
         when: datetime = self.clock.now() + timedelta(seconds=delay)
-        log.info("text %d: %s; retry in %d s", message.id, text, delay)
+        log.info("text %d: %s; retry in %g s", message.id, text, delay)
         self.store.mark_retry(message.id, when, code, text)

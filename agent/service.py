@@ -23,7 +23,7 @@ from agent.modem.modem import Modem
 from agent.modem.urc import parse_urc
 from agent.numbers import caller_number
 from agent.policy import CallFacts, decide
-from agent.sender import Sender
+from agent.sender import BACKOFF_SECONDS, Sender
 from agent.store import History, Store
 
 __all__ = ["Service"]
@@ -38,7 +38,8 @@ PING_FAILURES_BEFORE_RESET = 2
 
 class Service:
     def __init__(self, config: Config, store: Store, clock: Clock | None = None,
-                 on_missed_call: Callable[[int], None] | None = None):
+                 on_missed_call: Callable[[int], None] | None = None, *, ping_every: float = PING_EVERY,
+                 retry_backoff: tuple[float, ...] = BACKOFF_SECONDS):
         self.config = config
         self.store = store
         self.clock = clock or SystemClock()
@@ -48,6 +49,8 @@ class Service:
         self.tracker: CallTracker | None = None
         self.sender: Sender | None = None
         self.on_missed_call = on_missed_call
+        self.ping_every = ping_every
+        self.retry_backoff = retry_backoff
         self.ready = threading.Event()       # set once caller ID is on
         self.last_loop = self.clock.monotonic()
         self._next_connect = 0.0
@@ -132,10 +135,10 @@ class Service:
         if self.tracker is None or self.tracker.dialect != info.dialect:
             self.tracker = CallTracker(info.dialect, margin=cfg.ring_timeout_margin)
         settings = self.store.load_settings()
-        self.sender = Sender(self.store, modem, self.clock, settings.max_late_minutes)
+        self.sender = Sender(self.store, modem, self.clock, settings.max_late_minutes, backoff=self.retry_backoff)
         self._connect_failures = 0
         self._ping_failures = 0
-        self._next_ping = self.clock.monotonic() + PING_EVERY
+        self._next_ping = self.clock.monotonic() + self.ping_every
         self._next_status = self.clock.monotonic() + 1.0
         self.store.set_modem_state(self.clock.now(), online=True, last_error="", manufacturer=info.manufacturer,
                                    model=info.model, revision=info.revision, dialect=info.dialect.name,
@@ -220,7 +223,7 @@ class Service:
             return
         mono = self.clock.monotonic()
         if mono >= self._next_ping and (self.tracker is None or self.tracker.call is None):
-            self._next_ping = mono + PING_EVERY
+            self._next_ping = mono + self.ping_every
             try:
                 self.modem.ping()
                 self._ping_failures = 0

@@ -77,6 +77,7 @@ class RunningAgent:
     def stop(self) -> None:
         if not self.stopped:
             self.stop_event.set()
+            self.service.wake()
             self.thread.join(timeout=10)
             self.stopped = True
 
@@ -88,13 +89,13 @@ def start_agent(tmp_path: Path):
     sims: list[SimulatedModem] = []
 
     def start(family: str = "sim800", sim: SimulatedModem | None = None, ring_interval: float = 0.2,
-              **sections: dict[str, Any]) -> RunningAgent:
+              service_options: dict[str, Any] | None = None, **sections: dict[str, Any]) -> RunningAgent:
         if sim is None:
             sim = SimulatedModem(family, ring_interval=ring_interval, link_path=tmp_path / "modem").start()
             sims.append(sim)
         config = make_config(tmp_path, port=sim.port, **sections)
         store = Store.open(config.storage.database)
-        service = Service(config, store)
+        service = Service(config, store, **(service_options or {}))
         stop = threading.Event()
         thread = threading.Thread(target=service.run, args=(stop,), daemon=True)
         thread.start()

@@ -1,0 +1,131 @@
+"""Faults injected over the pty simulator: each test fails without the handling it names."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+
+from tests.conftest import wait_for
+
+FAST = {"ping_every": 0.3, "retry_backoff": (0.2, 0.2, 0.2)}
+
+
+def test_unplugged_modem_goes_offline_and_comes_back_without_restart(start_agent):
+    agent = start_agent("sim7600", service_options=FAST)
+    agent.sim.unplug()
+    wait_for(lambda: agent.store.modem_state().get("online") is False, 10, "modem marked offline")
+    assert agent.store.modem_state()["last_error"]
+    agent.sim.replug()
+    wait_for(lambda: agent.store.modem_state().get("online") is True, 15, "modem back online")
+    agent.sim.call("+447911123456", rings=2)
+    [text] = agent.wait_sent(1, timeout=5)
+    assert text.number == "+447911123456"
+
+
+def test_text_queued_while_unplugged_goes_out_after_replug(start_agent):
+    agent = start_agent("sim800", service_options=FAST, rules={"delay_seconds": 1})
+    agent.sim.call("+447911123456", rings=2)
+    agent.wait_calls(1)
+    agent.sim.unplug()
+    wait_for(lambda: agent.store.modem_state().get("online") is False, 10, "offline")
+    agent.sim.replug()
+    [text] = agent.wait_sent(1, timeout=15)
+    assert text.number == "+447911123456"
+    assert len(agent.sim.sent) == 1
+
+
+def test_hung_modem_is_reset_and_recovers(start_agent):
+    agent = start_agent("quectel", service_options=FAST)
+    agent.sim.mute = True
+    wait_for(lambda: agent.store.modem_state().get("online") is False, 15, "hung modem detected")
+    agent.sim.mute = False
+    wait_for(lambda: agent.store.modem_state().get("online") is True, 15, "modem back after reset")
+    agent.sim.call("+447911123456", rings=2)
+    agent.wait_sent(1, timeout=5)
+
+
+def test_transient_cms_errors_are_retried_then_sent_once(start_agent):
+    agent = start_agent("sim800", service_options=FAST)
+    agent.sim.cms_errors.extend([38, 332])
+    agent.sim.call("+447911123456", rings=2)
+    [text] = agent.wait_sent(1, timeout=10)
+    [call] = agent.wait_calls(1)
+    wait_for(lambda: agent.store.message(call.message_id)["status"] == "sent", 5, "sent")
+    message = agent.store.message(call.message_id)
+    assert message["attempts"] == 3 and len(agent.sim.sent) == 1 and text.number == "+447911123456"
+
+
+def test_permanent_cms_error_fails_with_code_and_meaning(start_agent):
+    agent = start_agent("sim800", service_options=FAST)
+    agent.sim.cms_errors.append(21)
+    agent.sim.call("+447911123456", rings=2)
+    [call] = agent.wait_calls(1)
+    wait_for(lambda: agent.store.message(call.message_id)["status"] == "failed", 5, "failed")
+    message = agent.store.message(call.message_id)
+    assert message["error_code"] == 21 and message["error_text"] == "short message transfer rejected"
+    assert agent.sim.sent == []
+
+
+def test_transient_errors_are_bounded(start_agent):
+    agent = start_agent("sim800", service_options=FAST)
+    agent.sim.cms_errors.extend([41] * 10)
+    agent.sim.call("+447911123456", rings=2)
+    [call] = agent.wait_calls(1)
+    wait_for(lambda: agent.store.message(call.message_id)["status"] == "failed", 10, "gave up")
+    assert agent.store.message(call.message_id)["attempts"] == 4
+
+
+def test_garbage_on_the_line_changes_nothing(start_agent):
+    agent = start_agent("huawei")
+    agent.sim.write(os.urandom(300).replace(b"\r", b"").replace(b"\n", b"") + b"\r\n")
+    agent.sim.write(b"\r\n+CLIP: \"broken\r\n\x00\xff\r\n^WEIRD: 1,2\r\n+CMTI: junk\r\n")
+    agent.sim.call("+447911123456", rings=2)
+    [text] = agent.wait_sent(1)
+    assert text.number == "+447911123456"
+    assert agent.service.link is not None and agent.service.link.alive
+
+
+def test_database_busy_from_another_writer_is_waited_out(start_agent):
+    agent = start_agent("sim800")
+    other = agent.store.conn
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        agent.sim.call("+447911123456", rings=2)
+        wait_for(lambda: agent.service.tracker.call is None, 5, "call ended at the modem")
+    finally:
+        other.execute("COMMIT")
+    [text] = agent.wait_sent(1, timeout=15)
+    assert text.number == "+447911123456"
+
+
+def fill(conn: sqlite3.Connection, insert: str) -> None:
+    try:
+        while True:
+            conn.execute(insert)
+    except sqlite3.OperationalError as full:
+        assert "full" in str(full)
+
+
+def test_full_disk_stops_sending_and_sends_nothing_unrecorded(start_agent):
+    agent = start_agent("sim800")
+    conn = agent.service.store.conn
+    with agent.service.store.lock:
+        pages = conn.execute("PRAGMA page_count").fetchone()[0]
+        conn.execute(f"PRAGMA max_page_count = {pages + 2}")
+        conn.execute("CREATE TABLE filler (x BLOB)")
+        fill(conn, "INSERT INTO filler VALUES (randomblob(200))")
+        # every table keeps free room in its own pages: use that up too
+        fill(conn, "INSERT INTO calls (raw_number, started_at, ended_at, end_signal, outcome, created_at)"
+                   " VALUES ('x', 'x', 'x', 'filler', 'skipped', 'x')")
+        fill(conn, "INSERT INTO messages (direction, number, body, kind, status, created_at)"
+                   " VALUES ('out', 'x', 'x', 'filler', 'cancelled', 'x')")
+    agent.sim.call("+447911123456", rings=2)
+    wait_for(lambda: agent.service.tracker.call is None, 5, "call ended at the modem")
+    wait_for(lambda: agent.service.lines.empty(), 5, "line handled")
+    assert agent.sim.sent == [] and agent.thread.is_alive()
+    with agent.service.store.lock:
+        conn.execute("PRAGMA max_page_count = 1073741823")
+        conn.execute("DROP TABLE filler")
+    agent.sim.call("+447911222333", rings=2)
+    [text] = agent.wait_sent(1)
+    assert text.number == "+447911222333"
