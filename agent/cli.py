@@ -104,6 +104,62 @@ def run(config_path: str) -> None:
 
 
 @main.command()
+@config_option
+@click.option("--host", default=None, help="Listen address (default: [web] host).")
+@click.option("--port", type=int, default=None, help="Port (default: [web] port).")
+def web(config_path: str, host: str | None, port: int | None) -> None:
+    """Serve the web UI alone, against the same database as the agent."""
+    from web import serve
+
+    serve(read_config(config_path), host=host, port=port)
+
+
+@main.command()
+@config_option
+def passwd(config_path: str) -> None:
+    """Set the owner's web password (from standard input when it is not a terminal)."""
+    from agent.clock import SystemClock
+    from agent.passwords import set_password
+    from agent.store import Store
+
+    config = read_config(config_path)
+    if sys.stdin.isatty():
+        password = click.prompt("New password", hide_input=True, confirmation_prompt=True)
+    else:
+        lines = [line.rstrip("\r\n") for line in sys.stdin.read().splitlines() if line.strip()]
+        if not lines or len(lines) > 2 or (len(lines) == 2 and lines[0] != lines[1]):
+            raise click.ClickException("give the password on one line, or the same line twice")
+        password = lines[0]
+    store = Store.open(config.storage.database)
+    try:
+        set_password(store, password, SystemClock().now())
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
+    finally:
+        store.close()
+    click.echo("Password set. Log in at http://<box address>:%d/" % config.web.port)
+
+
+@main.command()
+@config_option
+@click.option("--send-test", is_flag=True, help="Also text the owner's phone ([owner] phone) from the box.")
+def doctor(config_path: str, send_test: bool) -> None:
+    """Check port, modem, SIM, network, signal, SMS centre, storage, database and web port, in plain words."""
+    from agent.doctor import run_checks, send_test_text
+
+    config = read_config(config_path)
+    checks = run_checks(config, send_test_text(config) if send_test else None)
+    marks = {"ok": "OK  ", "warn": "WARN", "fail": "FAIL"}
+    for check in checks:
+        click.echo(f"{marks[check.verdict]} {check.name}: {check.found}")
+        if check.fix and check.verdict != "ok":
+            click.echo(f"     → {check.fix}")
+    failed = [c for c in checks if c.verdict == "fail"]
+    click.echo(f"\n{len(failed)} problem(s) found." if failed else "\nAll good.")
+    sys.exit(1 if failed else 0)
+
+
+@main.command()
 @click.option("--family", default="sim800", show_default=True,
               help="Simulated modem family: sim800, sim7600, a76xx, quectel, huawei, ublox, silent.")
 @click.option("--port", "web_port", default=8080, show_default=True, help="Port of the demo's web UI.")

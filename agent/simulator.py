@@ -286,6 +286,13 @@ class SimulatedModem:
             return self._ok("+CREG: 0,1")
         if upper == "AT+COPS?":
             return self._ok('+COPS: 0,0,"Simulated Mobile",7')
+        if upper == "AT+CSCA?":
+            return self._ok('+CSCA: "+447785016005",145')
+        if upper == "AT+CPMS?":
+            used = len(state.storage)
+            return self._ok(f'+CPMS: "SM",{used},30,"SM",{used},30,"SM",{used},30')
+        if upper.startswith("AT+CCFC=2,2"):
+            return self._ok("+CCFC: 0,1")
         if upper == "AT+CMGL=4":
             return self._ok(*[f"+CMGL: {i},0,,{len(p) // 2 - 1}\r\n{p}" for i, p in sorted(state.storage.items())])
         if upper.startswith("AT+CMGR="):

@@ -77,7 +77,7 @@ class Modem:
         return self.info.dialect if self.info else dialect_named("generic")
 
     def initialise(self) -> ModemInfo:
-        self._sync()
+        self.sync()
         self.link.command("ATE0")
         self._tolerate("AT+CMEE=1")
         self._unlock_sim()
@@ -93,7 +93,7 @@ class Modem:
         log.info("modem ready: %s %s (%s dialect)", info.manufacturer, info.model, info.dialect.name)
         return info
 
-    def _sync(self) -> None:
+    def sync(self) -> None:
         """A modem that just booted may answer late or echo: try a few times before giving up."""
         last: ModemError | None = None
         for _ in range(5):
