@@ -137,6 +137,9 @@ SCHEMA: dict[str, dict[str, tuple[Any, Callable[[Any], Any], str]]] = {
     },
     "storage": {
         "database": ("textback.db", _nonempty, "SQLite file, relative to this config file's folder"),
+        "backup_keep": (7, _int_range(0, 365), "nightly backups kept in <data folder>/backups (0 = none)"),
+        "retention_days": (0, _int_range(0, 36500), "delete calls and texts older than this (0 = keep all; "
+                           "opt-outs are always kept)"),
     },
     "web": {
         "host": ("0.0.0.0", _nonempty, "address the web UI listens on"),
@@ -151,6 +154,8 @@ SCHEMA: dict[str, dict[str, tuple[Any, Callable[[Any], Any], str]]] = {
         "delay_seconds": (15, _int_range(0, 600), "wait after the call ends before texting"),
         "dedup_hours": (24, _int_range(0, 24 * 90), "text a caller at most once per this many hours (0 = off)"),
         "max_late_minutes": (30, _int_range(0, 24 * 60), "a text overdue by more than this at start-up is skipped as stale"),
+        "followup_hours": (0, _int_range(0, 168), "one follow-up text this many hours after the first if the "
+                           "caller has not replied (0 = off)"),
     },
     "hours": {day: ([], _ranges, f"opening hours on {day}") for day in DAYS},
     "owner": {
@@ -173,6 +178,8 @@ class ModemConfig:
 @dataclass(frozen=True)
 class StorageConfig:
     database: str = "textback.db"
+    backup_keep: int = 7
+    retention_days: int = 0
 
 
 @dataclass(frozen=True)
@@ -193,6 +200,7 @@ class RulesConfig:
     delay_seconds: int = 15
     dedup_hours: int = 24
     max_late_minutes: int = 30
+    followup_hours: int = 0
 
 
 @dataclass(frozen=True)

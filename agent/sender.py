@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from agent.clock import Clock, parse_utc
 from agent.errors import CommandError, ModemError
+from agent.followup import followup_still_wanted
 from agent.modem.modem import Modem
 from agent.modem.pdu import encode_submit, segment_info
 from agent.store import OutMessage, Store
@@ -77,6 +78,9 @@ class Sender:
         if message.kind != "optout_confirm" and self.store.is_opted_out(message.number):
             # queued before the STOP arrived (a delayed text, a follow-up, an owner's answer): never send
             self.store.cancel(message.id, "the number opted out (STOP) before this was sent")
+            return False
+        if message.kind == "followup" and not followup_still_wanted(self.store, message.call_id, message.number):
+            self.store.cancel(message.id, "the caller replied; no follow-up needed")
             return False
         concat_ref = message.concat_ref if message.concat_ref is not None else (message.id * 37) % 256
         parts = encode_submit(message.number, message.body, concat_ref=concat_ref, status_report=True)

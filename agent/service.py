@@ -24,6 +24,7 @@ from agent.modem.urc import parse_urc
 from agent.numbers import caller_number
 from agent.policy import CallFacts, decide
 from agent.sender import BACKOFF_SECONDS, Sender
+from agent.scheduler import start_jobs
 from agent.store import History, Store
 
 __all__ = ["Service"]
@@ -39,7 +40,7 @@ PING_FAILURES_BEFORE_RESET = 2
 class Service:
     def __init__(self, config: Config, store: Store, clock: Clock | None = None,
                  on_missed_call: Callable[[int], None] | None = None, *, ping_every: float = PING_EVERY,
-                 retry_backoff: tuple[float, ...] = BACKOFF_SECONDS):
+                 retry_backoff: tuple[float, ...] = BACKOFF_SECONDS, followup_every: float = 60.0):
         self.config = config
         self.store = store
         self.clock = clock or SystemClock()
@@ -51,6 +52,7 @@ class Service:
         self.on_missed_call = on_missed_call
         self.ping_every = ping_every
         self.retry_backoff = retry_backoff
+        self.followup_every = followup_every
         self.ready = threading.Event()       # set once caller ID is on
         self.last_loop = self.clock.monotonic()
         self._next_connect = 0.0
@@ -73,10 +75,12 @@ class Service:
     def run(self, stop: threading.Event) -> None:
         self.start()
         threading.Thread(target=lambda: (stop.wait(), self.wake()), name="agent-stop", daemon=True).start()
+        jobs = start_jobs(self.config, self.store, self.clock, self.followup_every)
         try:
             while not stop.is_set():
                 self.step()
         finally:
+            jobs.shutdown(wait=False)
             self._disconnect("stopped")
 
     def wake(self) -> None:

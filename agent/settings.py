@@ -14,6 +14,7 @@ SETTING_KEYS: dict[str, tuple[str, str]] = {
     "delay_seconds": ("rules", "delay_seconds"),
     "dedup_hours": ("rules", "dedup_hours"),
     "max_late_minutes": ("rules", "max_late_minutes"),
+    "followup_hours": ("rules", "followup_hours"),
     "owner_phone": ("owner", "phone"),
     "hours": ("hours", "*"),
 }
@@ -27,6 +28,7 @@ class Settings:
     delay_seconds: int = 15
     dedup_hours: int = 24
     max_late_minutes: int = 30
+    followup_hours: int = 0
     owner_phone: str = ""
     hours: dict[str, tuple[str, ...]] = field(default_factory=dict)
     holidays: tuple[str, ...] = ()

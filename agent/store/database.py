@@ -13,6 +13,7 @@ from typing import Any, Iterator
 import sqlite_utils
 
 from agent.clock import parse_utc, utc_iso
+from agent.store.housekeeping import HousekeepingQueries
 from agent.store.outbox import OutboxQueries
 from agent.store.records import CallRecord, History
 from agent.store.schema import migrate
@@ -25,7 +26,7 @@ TEXT_KINDS = ("missed_open", "missed_closed")
 LIVE_STATUSES = ("queued", "sending", "sent", "delivered", "ambiguous")
 
 
-class Store(OutboxQueries, SettingsQueries, ViewQueries):
+class Store(OutboxQueries, SettingsQueries, ViewQueries, HousekeepingQueries):
     """Every read and write of TextBack's data. Safe to share between threads (one lock)."""
 
     def __init__(self, conn: sqlite3.Connection, path: str):

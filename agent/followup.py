@@ -1,0 +1,47 @@
+"""The follow-up nudge: one second text, `followup_hours` after the first, if the caller has not
+replied — moved into opening hours, never after STOP, never more than one per call."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+from agent.clock import Clock
+from agent.hours import is_open, next_open_time, parse_hours
+from agent.store import Store
+from agent.templates import render
+
+__all__ = ["plan_followups", "followup_still_wanted"]
+
+log = logging.getLogger(__name__)
+
+
+def plan_followups(store: Store, clock: Clock) -> int:
+    """Queue the follow-ups that are due; returns how many. Truth stays in SQLite: run it as often as
+    you like (a scheduler job every minute), it never queues two for one call."""
+    settings = store.load_settings()
+    if not settings.followup_hours:
+        return 0
+    now = clock.now()
+    tz = ZoneInfo(settings.timezone)
+    hours = parse_hours(settings.hours, settings.holidays)
+    queued = 0
+    for first in store.texts_due_a_followup(now - timedelta(hours=settings.followup_hours)):
+        if store.replied_since(first["number"], first["sent_at"]):
+            continue
+        due = now
+        if any(hours.days) and not is_open(hours, now, tz):
+            due = next_open_time(hours, now, tz) or now
+        body = render(settings.templates["followup"], {"business": settings.business_name, "next_open": "",
+                                                       "call_time": "", "owner_phone": settings.owner_phone})
+        if store.queue_followup(call_id=first["call_id"], number=first["number"], body=body, due_at=due, now=now):
+            queued += 1
+            log.info("follow-up for call %d queued for %s", first["call_id"], due.isoformat())
+    return queued
+
+
+def followup_still_wanted(store: Store, call_id: int | None, number: str) -> bool:
+    """At send time: the caller may have replied since the follow-up was planned."""
+    first = store.first_text_of_call(call_id) if call_id is not None else None
+    return first is not None and not store.replied_since(number, first["sent_at"] or first["created_at"])
