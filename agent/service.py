@@ -17,7 +17,8 @@ from agent.call_tracker import CallTracker, MissedCall
 from agent.clock import Clock, SystemClock, parse_utc
 from agent.config import Config
 from agent.errors import ModemError, SimPinRequired
-from agent.events import SmsDelivered, SmsStored, Unknown
+from agent.events import SmsDelivered, SmsStored, StatusReportDelivered, StatusReportStored, Unknown
+from agent.inbound import Inbound
 from agent.modem.link import Line, SerialLink
 from agent.modem.modem import Modem
 from agent.modem.urc import parse_urc
@@ -34,6 +35,7 @@ log = logging.getLogger(__name__)
 RECONNECT_BACKOFF = (1, 2, 5, 10, 30)
 PING_EVERY = 10.0          # seconds between keep-alive ATs: a silent unplug is noticed within ~10 s
 STATUS_EVERY = 60.0
+SWEEP_EVERY = 60.0         # list the SIM's messages and close overdue partial messages
 PING_FAILURES_BEFORE_RESET = 2
 
 
@@ -59,6 +61,8 @@ class Service:
         self._connect_failures = 0
         self._next_ping = 0.0
         self._next_status = 0.0
+        self._next_sweep = 0.0
+        self.inbound = Inbound(store, self.clock)
         self._ping_failures = 0
         self._pin_rejected = False
 
@@ -144,6 +148,7 @@ class Service:
         self._ping_failures = 0
         self._next_ping = self.clock.monotonic() + self.ping_every
         self._next_status = self.clock.monotonic() + 1.0
+        self._next_sweep = self.clock.monotonic() + SWEEP_EVERY
         self.store.set_modem_state(self.clock.now(), online=True, last_error="", manufacturer=info.manufacturer,
                                    model=info.model, revision=info.revision, dialect=info.dialect.name,
                                    connected_at=self.clock.now().isoformat())
@@ -185,8 +190,11 @@ class Service:
         if isinstance(event, Unknown):
             log.info("ignoring unknown line from the modem: %r", event.text[:120])
             return
-        if isinstance(event, (SmsStored, SmsDelivered)):
-            log.info("SMS arrived (%s)", type(event).__name__)
+        if isinstance(event, (SmsStored, StatusReportStored)):
+            self._read_stored(event.index)
+            return
+        if isinstance(event, (SmsDelivered, StatusReportDelivered)):
+            self.inbound.receive_pdu(event.pdu)
             return
         if self.tracker is not None:
             missed = self.tracker.feed(event, line.at, self._wall(line.at))
@@ -236,6 +244,10 @@ class Service:
                 if self._ping_failures >= PING_FAILURES_BEFORE_RESET:
                     raise
                 log.warning("modem did not answer a keep-alive (%s)", error)
+        if mono >= self._next_sweep and (self.tracker is None or self.tracker.call is None):
+            self._next_sweep = mono + SWEEP_EVERY
+            self._import_stored_sms()
+            self.inbound.flush_partials()
         if mono >= self._next_status:
             self._next_status = mono + STATUS_EVERY
             status = self.modem.network_status()
@@ -243,5 +255,19 @@ class Service:
                                        registration=status.registration, operator=status.operator,
                                        rssi=status.rssi, bars=status.bars, queue=self.store.queue_length())
 
+    def _read_stored(self, index: int) -> None:
+        """Write ahead: committed to SQLite first, deleted from the SIM after."""
+        if self.modem is None:
+            return
+        pdu = self.modem.read_message(index)
+        if pdu is None or self.inbound.receive_pdu(pdu):
+            self.modem.delete_message(index)
+
     def _import_stored_sms(self) -> None:
-        """Inbound SMS handling lands with the conversations work; until then leave the SIM alone."""
+        """Everything waiting on the SIM: at connect, and every minute (a second +CMTI in one burst can
+        be lost, and a SIM left full stops taking messages)."""
+        if self.modem is None:
+            return
+        for sms in self.modem.stored_messages():
+            if sms.stat in (0, 1) and self.inbound.receive_pdu(sms.pdu):
+                self.modem.delete_message(sms.index)

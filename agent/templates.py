@@ -8,7 +8,9 @@ brace is written twice: {{ or }}.
 check_template measures a template as it would go out, with every placeholder filled by the
 longest realistic value (SAMPLE_VALUES): a 40-character business name, "Wed 31 Dec 08:00" for
 next_open (the longest describe_next_open gives), "12:59 PM" for call_time, a 15-digit E.164
-number for owner_phone and caller, and a full single SMS (160 characters) for text. A template
+number for owner_phone and caller (written with spaces for caller), a 7-digit message number
+for ref, and a full single SMS (160 characters) for text. For owner_relay, call_time is empty
+when the caller never rang; the relay then drops an empty "(missed call )". A template
 that would need more than MAX_PARTS SMS is refused. The samples are GSM-7 text, so a business
 name with an accent outside GSM-7 or a customer's emoji can still make a real text longer.
 """
@@ -48,7 +50,8 @@ PLACEHOLDERS: dict[str, str] = {
 
 TEMPLATE_EXTRA_PLACEHOLDERS: dict[str, dict[str, str]] = {
     "owner_relay": {
-        "caller": "the customer's number, +E.164",
+        "ref": "the number of the customer's message (#12): the owner answers it with R 12 <answer>",
+        "caller": "the customer's number as a person writes it (national form at home)",
         "text": "what the customer wrote",
     },
 }
@@ -64,7 +67,7 @@ DEFAULT_TEMPLATES: dict[str, str] = {
                       "subscribe again.",
     "optin_confirm": "{business}: you're subscribed again. Reply STOP to opt out.",
     "help": "{business}: reply with your question and we'll get back to you. Reply STOP to opt out.",
-    "owner_relay": "TextBack: {caller} wrote: {text}",
+    "owner_relay": "#{ref} {caller} (missed call {call_time}): {text}\nReply R {ref} <answer>",
 }
 
 SAMPLE_VALUES: dict[str, str] = {
@@ -72,7 +75,8 @@ SAMPLE_VALUES: dict[str, str] = {
     "next_open": "Wed 31 Dec 08:00",
     "call_time": "12:59 PM",
     "owner_phone": "+491511234567890",
-    "caller": "+491511234567890",
+    "caller": "+49 1511 234567890",
+    "ref": "1234567",
     "text": ("Hi, I called about the blue road bike in your window - is it still for sale, and "
              "could I come and try it on Saturday morning? Thanks, Sam. Call me back anytime!"),
 }

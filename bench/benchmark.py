@@ -120,7 +120,7 @@ def footprint() -> dict:
     try:
         wait(lambda: "AT+CLIP=1" in sim.commands, 20)
         for n in range(20):
-            sim.call(f"+4479113{n:05d}", rings=1)
+            sim.call(f"+4478112{n:05d}", rings=1)
         wait(lambda: len(sim.sent) >= 20, 30)
         status = Path(f"/proc/{process.pid}/status").read_text()
         rss = {k: int(v.split()[0]) for k, v in (line.split(":", 1) for line in status.splitlines())
@@ -139,7 +139,7 @@ def list_queries(rows: int) -> dict:
     with store.transaction() as conn:
         for n in range(rows):
             at = utc_iso(now - timedelta(minutes=n))
-            number = f"+4479114{n % 5000:05d}"
+            number = f"+4474001{n % 5000:05d}"
             cursor = conn.execute(
                 "INSERT INTO messages (direction, number, body, kind, status, created_at, due_at, next_attempt_at,"
                 " sent_at) VALUES ('out', ?, 'Bench Shop: sorry we missed your call!', 'missed_open', 'sent', ?, ?, ?, ?)",
@@ -150,7 +150,7 @@ def list_queries(rows: int) -> dict:
     timings = {}
     for label, call in [("calls page 1", lambda: store.calls(limit=50)),
                         ("calls page 1000", lambda: store.calls(limit=50, offset=49_950)),
-                        ("one conversation", lambda: store.messages_for("+447911400042")),
+                        ("one conversation", lambda: store.messages_for("+447400100042")),
                         ("due texts", lambda: store.due_messages(now))]:
         start = time.perf_counter()
         for _ in range(20):

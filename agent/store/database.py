@@ -14,6 +14,7 @@ import sqlite_utils
 
 from agent.clock import parse_utc, utc_iso
 from agent.store.housekeeping import HousekeepingQueries
+from agent.store.inbox import InboxQueries
 from agent.store.outbox import OutboxQueries
 from agent.store.records import CallRecord, History
 from agent.store.schema import migrate
@@ -26,7 +27,7 @@ TEXT_KINDS = ("missed_open", "missed_closed")
 LIVE_STATUSES = ("queued", "sending", "sent", "delivered", "ambiguous")
 
 
-class Store(OutboxQueries, SettingsQueries, ViewQueries, HousekeepingQueries):
+class Store(OutboxQueries, SettingsQueries, ViewQueries, HousekeepingQueries, InboxQueries):
     """Every read and write of TextBack's data. Safe to share between threads (one lock)."""
 
     def __init__(self, conn: sqlite3.Connection, path: str):

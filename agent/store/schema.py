@@ -86,6 +86,54 @@ CREATE TABLE modem_state (
     updated_at TEXT NOT NULL
 );
 """),
+    ("inbound SMS parts, delivery reports, replies linked to what they answer", """
+CREATE TABLE inbound_parts (
+    id INTEGER PRIMARY KEY,
+    sender TEXT NOT NULL,                -- as the PDU gave it: +digits, national digits or a name
+    sender_toa INTEGER NOT NULL,
+    sent_at TEXT NOT NULL,               -- the SMSC's time stamp (SCTS), UTC
+    concat_ref INTEGER NOT NULL DEFAULT -1,   -- -1 for a single-part SMS
+    total INTEGER NOT NULL DEFAULT 1,
+    seq INTEGER NOT NULL DEFAULT 1,
+    text_hash TEXT NOT NULL,             -- sha256 of the part's text
+    text TEXT NOT NULL,
+    encoding TEXT NOT NULL,
+    received_at TEXT NOT NULL,
+    message_id INTEGER REFERENCES messages (id) ON DELETE CASCADE,   -- NULL until the whole message is stored
+    UNIQUE (sender, sent_at, concat_ref, seq, text_hash)
+);
+CREATE INDEX inbound_parts_waiting ON inbound_parts (sender, concat_ref, total, seq) WHERE message_id IS NULL;
+CREATE INDEX inbound_parts_waiting_since ON inbound_parts (received_at) WHERE message_id IS NULL;
+
+CREATE TABLE unreadable_pdus (
+    id INTEGER PRIMARY KEY,
+    pdu TEXT NOT NULL UNIQUE,
+    error TEXT NOT NULL,
+    received_at TEXT NOT NULL
+);
+
+CREATE TABLE delivery_reports (
+    id INTEGER PRIMARY KEY,
+    message_id INTEGER REFERENCES messages (id) ON DELETE CASCADE,   -- NULL when no text of ours matched
+    message_ref INTEGER NOT NULL,        -- TP-MR of the part it reports on
+    recipient TEXT NOT NULL,             -- E.164 where readable
+    status INTEGER NOT NULL,             -- TP-ST (23.040 9.2.3.15)
+    delivered INTEGER NOT NULL,
+    final INTEGER NOT NULL,
+    discharged_at TEXT NOT NULL,
+    received_at TEXT NOT NULL,
+    pdu TEXT NOT NULL,
+    UNIQUE (recipient, message_ref, status, discharged_at)   -- the same report read twice is stored once
+);
+CREATE INDEX delivery_reports_by_message ON delivery_reports (message_id);
+
+-- the message this answers or relays
+ALTER TABLE messages ADD COLUMN reply_to INTEGER REFERENCES messages (id) ON DELETE SET NULL;
+ALTER TABLE messages ADD COLUMN delivered_at TEXT;
+ALTER TABLE messages ADD COLUMN relay TEXT;   -- in: relayed, no_owner, limit_caller, limit_all; NULL = not for relay
+CREATE INDEX messages_by_reply_to ON messages (reply_to) WHERE reply_to IS NOT NULL;
+CREATE INDEX messages_by_kind ON messages (kind, created_at);
+"""),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -259,7 +259,7 @@ def test_next_open_time_is_the_first_open_instant(week, holidays, moment, tz, zo
     if is_open(hours, moment, tz):
         assert gap == timedelta(0)
         return
-    assert not is_open(hours, found - timedelta(seconds=1), tz)  # nothing open just before
+    assert not is_open(hours, found.astimezone(UTC) - timedelta(seconds=1), tz)  # nothing open just before
     step = max(gap / 97, timedelta(minutes=1))
     probe = moment.astimezone(UTC)
     while probe < found.astimezone(UTC):

@@ -50,7 +50,17 @@ def test_default_wording():
     assert "{business}" in optout and "START" in optout and "STOP" not in optout
     for name in ("missed_open", "missed_closed", "followup", "optin_confirm", "help"):
         assert "{business}" in DEFAULT_TEMPLATES[name] and "Reply STOP to opt out." in DEFAULT_TEMPLATES[name]
-    assert {"{caller}", "{text}"} <= set(re.findall(r"\{\w+\}", DEFAULT_TEMPLATES["owner_relay"]))
+    relay = DEFAULT_TEMPLATES["owner_relay"]
+    assert {"{ref}", "{caller}", "{text}", "{call_time}"} <= set(re.findall(r"\{\w+\}", relay))
+    assert "Reply R {ref} <answer>" in relay          # the owner can answer the relay by SMS
+
+
+def test_owner_relay_reads_well():
+    values = {"ref": "12", "caller": "07911 123456", "call_time": "3:42 PM", "text": "Can you come Tuesday?"}
+    assert render(DEFAULT_TEMPLATES["owner_relay"], values) == (
+        "#12 07911 123456 (missed call 3:42 PM): Can you come Tuesday?\nReply R 12 <answer>")
+    assert set(TEMPLATE_EXTRA_PLACEHOLDERS["owner_relay"]) == {"ref", "caller", "text"}
+    assert "only for owner_relay" in error_of("help", "#{ref}")
 
 
 def test_every_placeholder_has_a_realistic_longest_sample():

@@ -1,0 +1,135 @@
+"""The inbox (conversations newest first) and one conversation with its reply box.
+
+An owner's reply is queued in the database (kind "reply", due now); the agent sends it on its
+next turn. A number that opted out is never texted: the reply is refused with the reason.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+
+from agent.modem.pdu import PduError, segment_info
+from agent.policy import SKIP_REASONS
+from web import PAGE_SIZE, web_context
+
+__all__ = ["bp", "STATUS_WORDS", "KIND_WORDS", "AMBIGUOUS_EXPLAINED", "MAX_REPLY_PARTS", "page_number"]
+
+bp = Blueprint("inbox", __name__)
+
+MAX_REPLY_PARTS = 6
+E164 = re.compile(r"\+[1-9]\d{5,14}")
+
+STATUS_WORDS: dict[str, str] = {
+    "queued": "Queued: goes out in a moment",
+    "sending": "Sending now",
+    "sent": "Sent",
+    "delivered": "Delivered",
+    "failed": "Failed: not sent",
+    "ambiguous": "Unsure whether it was sent",
+    "cancelled": "Not sent: replaced by the text for a newer call",
+    "stale": "Not sent: it fell due while the box was off",
+}
+KIND_WORDS: dict[str, str] = {
+    "reply": "Your reply",
+    "owner_answer": "Your reply (sent from your phone)",
+    "missed_open": "Automatic text",
+    "missed_closed": "Automatic text (closed hours)",
+    "followup": "Automatic follow-up",
+    "owner_relay": "Forwarded to your phone",
+}
+AMBIGUOUS_EXPLAINED = ("The box lost power or lost the modem while this text was going out, so it may "
+                       "or may not have reached the caller. TextBack did not send it again, so nobody "
+                       "gets the same text twice. If it matters, send a short reply.")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One line of a conversation: a missed call, our text, or the caller's text."""
+
+    kind: str          # "call", "out" or "in"
+    at: str
+    row: object
+
+
+def page_number() -> int:
+    """?page=N (1-based); anything odd means page 1."""
+    value = request.args.get("page", "1")
+    return int(value) if value.isdigit() and 0 < int(value) < 100_000 else 1
+
+
+def _checked_number(number: str) -> str:
+    if not E164.fullmatch(number):
+        abort(404, description="There is no conversation with that number.")
+    return number
+
+
+@bp.route("/")
+def inbox():
+    """Conversations, newest activity first, with unread replies marked; 50 a page."""
+    page = page_number()
+    rows = web_context().store.conversations(limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE)
+    return render_template("inbox.html", conversations=rows[:PAGE_SIZE], page=page,
+                           has_next=len(rows) > PAGE_SIZE)
+
+
+def _render_conversation(number: str, reply: str = "", error: str | None = None, status: int = 200):
+    store = web_context().store
+    calls = store.conversation_calls(number)
+    messages = store.conversation_messages(number)
+    if not calls and not messages and status == 200:
+        abort(404, description="There is no conversation with that number yet.")
+    entries = [Entry("call", row["ended_at"], row) for row in calls]
+    entries += [Entry(row["direction"], row["created_at"], row) for row in messages]
+    entries.sort(key=lambda entry: (entry.at, entry.kind != "call"))
+    return render_template(
+        "conversation.html", number=number, entries=entries, reply=reply, error=error,
+        optout=store.optout(number), excluded=store.exclusion(number), status_words=STATUS_WORDS,
+        ambiguous_explained=AMBIGUOUS_EXPLAINED, skip_reasons=SKIP_REASONS, kind_words=KIND_WORDS,
+        truncated=len(messages) >= 200 or len(calls) >= 100,
+    ), status
+
+
+@bp.route("/conversation/<number>")
+def conversation(number: str):
+    """Missed calls, our texts with their status, the caller's replies, and a reply box.
+    Opening a conversation marks its replies read."""
+    number = _checked_number(number)
+    page = _render_conversation(number)
+    web_context().store.mark_read(number)
+    return page
+
+
+def _reply_problem(number: str, body: str) -> str | None:
+    store = web_context().store
+    if not body.strip():
+        return "Write a message first: the reply is empty."
+    optout = store.optout(number)
+    if optout is not None:
+        return ("This caller opted out (they texted STOP), so TextBack will not text them. If they ask "
+                "to hear from you again, remove the opt-out on the Opt-outs page first.")
+    try:
+        size = segment_info(body)
+    except PduError as error:
+        return f"This text cannot be sent: {error}."
+    if size.parts > MAX_REPLY_PARTS:
+        return (f"This reply would go out as {size.parts} texts; keep it to {MAX_REPLY_PARTS} or fewer "
+                f"(about {MAX_REPLY_PARTS * (153 if size.encoding == 'GSM-7' else 67)} characters).")
+    return None
+
+
+@bp.route("/conversation/<number>/reply", methods=["POST"])
+def reply(number: str):
+    """Queue the owner's reply to go out from the shop's number now."""
+    number = _checked_number(number)
+    body = request.form.get("body", "").replace("\r\n", "\n").strip()
+    problem = _reply_problem(number, body)
+    if problem:
+        return _render_conversation(number, reply=body, error=problem, status=400)
+    context = web_context()
+    now = context.clock.now()
+    context.store.queue_text(number=number, body=body, kind="reply", due_at=now, now=now)
+    flash("Reply queued. It goes out from the shop's number in a few seconds.")
+    return redirect(url_for("inbox.conversation", number=number) + "#latest")

@@ -1,0 +1,275 @@
+"""Templates, opening hours and holidays, rules (delay, dedup, owner phone) and the never-text list.
+
+Every form keeps what the owner typed and puts the reason next to the field it is about. What is
+saved goes to the settings and templates tables; the agent reads them afresh for every call.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+
+from agent.config import DAYS, SCHEMA, parse_range
+from agent.errors import TemplateError
+from agent.hours import describe_next_open, is_open, parse_hours
+from agent.modem.pdu import PduError, segment_info
+from agent.numbers import line_kind, pretty, to_e164
+from agent.settings import Settings
+from agent.templates import (DEFAULT_TEMPLATES, PLACEHOLDERS, SAMPLE_VALUES, TEMPLATE_EXTRA_PLACEHOLDERS,
+                             check_template, format_call_time, render)
+from web import shop_settings, web_context
+
+__all__ = ["bp", "TEMPLATE_LABELS", "DAY_NAMES", "read_number"]
+
+bp = Blueprint("settings", __name__)
+
+TEMPLATE_LABELS: dict[str, str] = {
+    "missed_open": "Missed call while open",
+    "missed_closed": "Missed call while closed",
+    "followup": "Follow-up",
+    "optout_confirm": "After the caller texts STOP",
+    "optin_confirm": "After the caller texts START",
+    "help": "After the caller texts HELP",
+    "owner_relay": "A customer's text, forwarded to your phone",
+}
+DAY_NAMES = dict(zip(DAYS, ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")))
+RULE_FIELDS = {"delay_seconds": ("rules", "delay_seconds"), "dedup_hours": ("rules", "dedup_hours"),
+               "max_late_minutes": ("rules", "max_late_minutes")}
+
+
+def read_number(text: str) -> tuple[str | None, str | None]:
+    """A typed phone number → (E.164, None), or (None, what is wrong)."""
+    number = to_e164(text, shop_settings().country)
+    if number is None or line_kind(number) == "invalid":
+        return None, f'"{text}" is not a phone number we can read. Write it like 07700 900123 or +44 7700 900123.'
+    return number, None
+
+
+# ---- templates ---------------------------------------------------------------------------
+
+def _sample_next_open(settings: Settings, now: datetime) -> str:
+    tz = ZoneInfo(settings.timezone)
+    try:
+        hours = parse_hours(settings.hours, settings.holidays)
+    except ValueError:
+        return "tomorrow 09:00"
+    if not any(hours.days):
+        return ""
+    if not is_open(hours, now, tz):
+        return describe_next_open(hours, now, tz)
+    tomorrow = datetime.combine(now.astimezone(tz).date() + timedelta(days=1), time(), tzinfo=tz)
+    text = describe_next_open(hours, tomorrow, tz)
+    if text.startswith("today "):
+        return "tomorrow " + text[6:]
+    if text.startswith("tomorrow "):
+        return (tomorrow + timedelta(days=1)).strftime("%a ") + text[9:]
+    return text
+
+
+def _preview_values() -> dict[str, str]:
+    settings = shop_settings()
+    now = web_context().clock.now()
+    return {
+        **SAMPLE_VALUES,
+        "ref": "12",
+        "business": settings.business_name,
+        "next_open": _sample_next_open(settings, now),
+        "call_time": format_call_time(now, ZoneInfo(settings.timezone)),
+        "owner_phone": pretty(settings.owner_phone, settings.country) if settings.owner_phone else "",
+        "caller": "+447700900123",
+        "text": "Hi, is the blue bike in the window still for sale?",
+    }
+
+
+def _template_card(name: str, body: str, values: dict[str, str], error: str | None = None) -> dict:
+    preview, size = "", None
+    try:
+        preview = render(body, values)
+        size = segment_info(preview)
+    except (TemplateError, PduError):
+        pass
+    placeholders = {**PLACEHOLDERS, **TEMPLATE_EXTRA_PLACEHOLDERS.get(name, {})}
+    return {"name": name, "label": TEMPLATE_LABELS.get(name, name), "body": body, "error": error,
+            "preview": preview, "size": size, "placeholders": placeholders}
+
+
+@bp.route("/templates", methods=["GET", "POST"])
+def templates():
+    """Each text the box sends, with a live counter and a preview with the placeholders filled."""
+    context = web_context()
+    bodies = context.store.templates()
+    values = _preview_values()
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        name = request.form.get("name", "")
+        if name not in DEFAULT_TEMPLATES:
+            abort(400, description="There is no such template.")
+        body = request.form.get("body", "").replace("\r\n", "\n").strip()
+        if request.form.get("action") == "default":
+            body = DEFAULT_TEMPLATES[name]
+        try:
+            check_template(name, body)
+        except TemplateError as error:
+            errors[name] = str(error).removeprefix(f"{name}: ")
+            bodies[name] = body
+        else:
+            context.store.set_template(name, body, context.clock.now())
+            flash(f"Saved \u201c{TEMPLATE_LABELS[name]}\u201d. The next text of this kind uses it.")
+            return redirect(url_for("settings.templates") + f"#{name}")
+    cards = [_template_card(name, bodies.get(name, DEFAULT_TEMPLATES[name]), values, errors.get(name))
+             for name in DEFAULT_TEMPLATES]
+    return render_template("templates.html", cards=cards, values=values), 400 if errors else 200
+
+
+# ---- opening hours -----------------------------------------------------------------------
+
+def _read_day(text: str) -> tuple[list[str], str | None]:
+    if text.strip().lower() in ("", "closed"):
+        return [], None
+    ranges = [part.strip() for part in re.split(r"[,;]", text) if part.strip()]
+    for item in ranges:
+        try:
+            parse_range(item)
+        except ValueError as error:
+            message = str(error)
+            return ranges, message[0].upper() + message[1:] + ". Example: 09:00-17:30; leave empty when closed."
+    return ranges, None
+
+
+def _read_holidays(text: str) -> tuple[list[str], str | None]:
+    items = [item for item in re.split(r"[\s,;]+", text) if item]
+    for item in items:
+        try:
+            parse_hours({}, [item])
+        except ValueError as error:
+            return items, str(error).removeprefix("holidays: ") + ", such as 2026-12-25."
+    return sorted(set(items)), None
+
+
+@bp.route("/hours", methods=["GET", "POST"])
+def hours():
+    """Opening hours per weekday (in the shop's time zone) and holidays (closed all day)."""
+    context = web_context()
+    settings = shop_settings()
+    typed = {day: ", ".join(settings.hours.get(day, ())) for day in DAYS}
+    typed["holidays"] = "\n".join(settings.holidays)
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        week: dict[str, list[str]] = {}
+        for day in DAYS:
+            typed[day] = request.form.get(day, "")
+            week[day], error = _read_day(typed[day])
+            if error:
+                errors[day] = error
+        typed["holidays"] = request.form.get("holidays", "")
+        holidays, error = _read_holidays(typed["holidays"])
+        if error:
+            errors["holidays"] = error
+        if not errors:
+            now = context.clock.now()
+            context.store.set_setting("hours", week, now)
+            context.store.set_setting("holidays", holidays, now)
+            flash("Opening hours saved. The next missed call uses them.")
+            return redirect(url_for("settings.hours"))
+    summary = ""
+    if not errors:
+        tz = ZoneInfo(settings.timezone)
+        week_hours = parse_hours(settings.hours, settings.holidays)
+        now = context.clock.now()
+        if not any(week_hours.days):
+            summary = "No opening hours set: every caller gets the \u201cwhile open\u201d text."
+        elif is_open(week_hours, now, tz):
+            summary = "Open now."
+        else:
+            summary = f"Closed now. Opens {describe_next_open(week_hours, now, tz)}."
+    return render_template("hours.html", typed=typed, errors=errors, day_names=DAY_NAMES, summary=summary,
+                           timezone=settings.timezone), 400 if errors else 200
+
+
+# ---- rules and the never-text list -------------------------------------------------------
+
+def _read_whole_number(key: str, text: str) -> tuple[int | None, str | None]:
+    section, name = RULE_FIELDS[key]
+    check = SCHEMA[section][name][1]
+    text = text.strip()
+    try:
+        return check(int(text) if re.fullmatch(r"-?\d{1,9}", text) else None), None
+    except ValueError as error:
+        message = str(error)
+        return None, message[0].upper() + message[1:] + "."
+
+
+def _rules_page(typed: dict[str, str], errors: dict[str, str], status: int = 200):
+    store = web_context().store
+    return render_template("rules.html", typed=typed, errors=errors, exclusions=store.exclusions()), status
+
+
+@bp.route("/rules", methods=["GET", "POST"])
+def rules():
+    """Delay before texting, the once-per-caller window, how late a text may go, the owner's phone."""
+    context = web_context()
+    settings = shop_settings()
+    typed = {key: str(getattr(settings, key)) for key in RULE_FIELDS}
+    typed["owner_phone"] = pretty(settings.owner_phone, settings.country) if settings.owner_phone else ""
+    if request.method == "GET":
+        return _rules_page(typed, {})
+    errors: dict[str, str] = {}
+    values: dict[str, object] = {}
+    for key in RULE_FIELDS:
+        typed[key] = request.form.get(key, "")
+        values[key], error = _read_whole_number(key, typed[key])
+        if error:
+            errors[key] = error
+    typed["owner_phone"] = request.form.get("owner_phone", "").strip()
+    values["owner_phone"] = ""
+    if typed["owner_phone"]:
+        values["owner_phone"], error = read_number(typed["owner_phone"])
+        if error:
+            errors["owner_phone"] = error
+    if errors:
+        return _rules_page(typed, errors, 400)
+    now = context.clock.now()
+    for key, value in values.items():
+        context.store.set_setting(key, value, now)
+    flash("Rules saved. The next missed call uses them.")
+    return redirect(url_for("settings.rules"))
+
+
+@bp.route("/rules/exclusions", methods=["POST"])
+def add_exclusion():
+    """Put a number on the never-text list (suppliers, family, the landlord…)."""
+    context = web_context()
+    typed = {"ex_number": request.form.get("number", "").strip(), "ex_label": request.form.get("label", "").strip()}
+    number, error = read_number(typed["ex_number"]) if typed["ex_number"] else (None, "Type the number to add.")
+    if error is None and len(typed["ex_label"]) > 60:
+        error = "Keep the note to 60 characters or fewer."
+    if error:
+        settings = shop_settings()
+        typed.update({key: str(getattr(settings, key)) for key in RULE_FIELDS})
+        typed["owner_phone"] = pretty(settings.owner_phone, settings.country) if settings.owner_phone else ""
+        return _rules_page(typed, {"ex_number": error}, 400)
+    context.store.add_exclusion(number, typed["ex_label"], context.clock.now())
+    flash(f"{pretty(number, shop_settings().country)} will never be texted.")
+    return redirect(url_for("settings.rules") + "#never")
+
+
+@bp.route("/rules/exclusions/remove", methods=["GET", "POST"])
+def remove_exclusion():
+    """Ask first (GET), then take the number off the never-text list (POST)."""
+    context = web_context()
+    number = request.values.get("number", "")
+    row = context.store.exclusion(number)
+    if row is None:
+        abort(404, description="That number is not on the never-text list.")
+    if request.method == "GET":
+        return render_template(
+            "confirm.html", title="Text this number again?", action=url_for("settings.remove_exclusion"),
+            number=number, cancel=url_for("settings.rules") + "#never", button="Yes, take it off the list",
+            question=f"Take {pretty(number, shop_settings().country)} off the never-text list? "
+                     "Their next missed call will get a text.")
+    context.store.remove_exclusion(number)
+    flash(f"{pretty(number, shop_settings().country)} is off the never-text list.")
+    return redirect(url_for("settings.rules") + "#never")
