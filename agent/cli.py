@@ -160,6 +160,26 @@ def doctor(config_path: str, send_test: bool) -> None:
 
 
 @main.command()
+@config_option
+@click.option("--to", "folder", default=".", show_default=True, type=click.Path(file_okay=False),
+              help="Folder to write textback-calls.csv and textback-messages.csv into.")
+def export(config_path: str, folder: str) -> None:
+    """Write every call and every text to two CSV files (times in UTC and in the shop's time zone)."""
+    from zoneinfo import ZoneInfo
+
+    from agent.export import write_exports
+    from agent.store import Store
+
+    config = read_config(config_path)
+    store = Store.open(config.storage.database)
+    try:
+        for path in write_exports(store, Path(folder), ZoneInfo(store.load_settings().timezone)):
+            click.echo(f"wrote {path}")
+    finally:
+        store.close()
+
+
+@main.command()
 @click.option("--family", default="sim800", show_default=True,
               help="Simulated modem family: sim800, sim7600, a76xx, quectel, huawei, ublox, silent.")
 @click.option("--port", "web_port", default=8080, show_default=True, help="Port of the demo's web UI.")

@@ -44,6 +44,23 @@ SCENES = (
 )
 
 
+REPLIES = (
+    ("+447811234567", "Hi, can I book a check-up for Tuesday afternoon?"),
+    ("+447400123456", "STOP"),
+)
+
+
+def _reply(sender: str, words: str, sim: SimulatedModem) -> str:
+    sent_before = len(sim.sent)
+    sim.receive_sms(sender, words)
+    if not _wait(lambda: len(sim.sent) > sent_before, 10):
+        return "stored in the inbox (no text sent)"
+    text = sim.sent[-1]
+    if text.number == "+447911000001":
+        return f"stored in the inbox and relayed to the owner's phone:\n      \"{text.text}\""
+    return f"opted out at once; one confirmation:\n      \"{text.text}\""
+
+
 def demo_config(folder: Path, port: str, web_port: int) -> Config:
     return parse_config({
         "modem": {"port": port, "ring_timeout_margin": 1.0},
@@ -121,8 +138,13 @@ def run_demo(family: str = "sim800", web_port: int = 8080, keep_running: bool = 
         who = "withheld" if scene.withheld else scene.number
         click.echo(f"{number}. {scene.title} ({who})")
         click.echo(f"   -> {_play(scene, sim, reader)}")
+    for number, (who, words) in enumerate(REPLIES, start=len(SCENES) + 1):
+        click.echo(f"{number}. {pretty(who, 'GB')} texts back: \"{words}\"")
+        click.echo(f"   -> {_reply(who, words, sim)}")
+    click.echo(f"{len(SCENES) + len(REPLIES) + 1}. {SCENES[4].title.split(' shown')[0]} who opted out rings again")
+    click.echo(f"   -> {_play(SCENES[4], sim, reader)}")
     texted = sum(1 for c in reader.calls(limit=100) if c.outcome == "texted")
-    click.echo(f"\n{len(SCENES)} missed calls, {texted} texts, {len(sim.sent)} SMS at the modem. "
+    click.echo(f"\n{len(SCENES) + 1} missed calls, {texted} texted, {len(sim.sent)} SMS sent in all. "
                f"Database: {config.storage.database}")
     if url and keep_running:
         click.echo(f"\nWeb UI: {url}  (password: {DEMO_PASSWORD})   Ctrl-C to stop.")

@@ -1,54 +1,18 @@
-"""CSV export of every call and every message, streamed in batches.
-
-Times are given twice: UTC as stored, and in the shop's time zone. A cell that a spreadsheet
-would run as a formula (=, +, -, @ first) is prefixed with an apostrophe, except a plain
-+international phone number.
-"""
+"""CSV downloads of every call and every message (the rows are built in agent/export.py)."""
 
 from __future__ import annotations
 
-import csv
-import io
-import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, render_template
 
-from agent.clock import parse_utc
-from agent.policy import SKIP_REASONS
+from agent.export import calls_table, csv_chunks, messages_table, spreadsheet_safe
 from web import shop_settings, web_context
 
 __all__ = ["bp", "spreadsheet_safe"]
 
 bp = Blueprint("export", __name__)
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_PHONE = re.compile(r"\+\d{6,15}")
-
-
-def spreadsheet_safe(value: object) -> object:
-    """Neutralise a cell a spreadsheet would read as a formula."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START) and not _PHONE.fullmatch(value):
-        return "'" + value
-    return value
-
-
-def _csv(header: list[str], rows: Iterable[list[object]]) -> Iterator[str]:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(header)
-    for count, row in enumerate(rows, 1):
-        writer.writerow([spreadsheet_safe(value) for value in row])
-        if count % 500 == 0:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue()
-
-
-def _local(value: str | None, tz: ZoneInfo) -> str:
-    return parse_utc(value).astimezone(tz).strftime("%Y-%m-%d %H:%M:%S") if value else ""
 
 
 def _download(name: str, body: Iterator[str]) -> Response:
@@ -66,27 +30,12 @@ def export():
 @bp.route("/export/calls.csv")
 def calls_csv():
     """Every missed call, oldest first, with what happened and when its text went out."""
-    store = web_context().store
-    tz = ZoneInfo(shop_settings().timezone)
-    header = ["id", "ended_utc", "ended_local", "number", "raw_number", "rings", "end_signal", "outcome",
-              "skip_reason", "message_id", "message_status", "sent_utc", "sent_local"]
-    rows = ([row["id"], row["ended_at"], _local(row["ended_at"], tz), row["number"] or "", row["raw_number"],
-             row["rings"], row["end_signal"], row["outcome"],
-             SKIP_REASONS.get(row["skip_reason"], row["skip_reason"] or ""), row["message_id"] or "",
-             row["message_status"] or "", row["message_sent_at"] or "", _local(row["message_sent_at"], tz)]
-            for row in store.export_calls())
-    return _download("textback-calls.csv", _csv(header, rows))
+    header, rows = calls_table(web_context().store, ZoneInfo(shop_settings().timezone))
+    return _download("textback-calls.csv", csv_chunks(header, rows))
 
 
 @bp.route("/export/messages.csv")
 def messages_csv():
     """Every text both ways, oldest first, with its status and any error."""
-    store = web_context().store
-    tz = ZoneInfo(shop_settings().timezone)
-    header = ["id", "created_utc", "created_local", "direction", "number", "kind", "status", "sent_utc",
-              "sent_local", "parts", "encoding", "call_id", "error_code", "error_text", "body"]
-    rows = ([row["id"], row["created_at"], _local(row["created_at"], tz), row["direction"], row["number"],
-             row["kind"], row["status"], row["sent_at"] or "", _local(row["sent_at"], tz), row["parts"],
-             row["encoding"] or "", row["call_id"] or "", row["error_code"] or "", row["error_text"] or "",
-             row["body"]] for row in store.export_messages())
-    return _download("textback-messages.csv", _csv(header, rows))
+    header, rows = messages_table(web_context().store, ZoneInfo(shop_settings().timezone))
+    return _download("textback-messages.csv", csv_chunks(header, rows))

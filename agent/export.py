@@ -1,0 +1,84 @@
+"""CSV export of calls and messages, shared by `textback export` and the web UI's download.
+
+Times are given twice: UTC as stored, and in the shop's time zone. A cell that a spreadsheet
+would run as a formula (=, +, -, @ first) is prefixed with an apostrophe, except a plain
++international phone number.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from agent.clock import parse_utc
+from agent.policy import SKIP_REASONS
+from agent.store import Store
+
+__all__ = ["spreadsheet_safe", "csv_chunks", "calls_table", "messages_table", "write_exports"]
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PHONE = re.compile(r"\+\d{6,15}")
+
+
+def spreadsheet_safe(value: object) -> object:
+    """Neutralise a cell a spreadsheet would read as a formula."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START) and not _PHONE.fullmatch(value):
+        return "'" + value
+    return value
+
+
+def csv_chunks(header: list[str], rows: Iterable[list[object]]) -> Iterator[str]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(header)
+    for count, row in enumerate(rows, 1):
+        writer.writerow([spreadsheet_safe(value) for value in row])
+        if count % 500 == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
+def _local(value: str | None, tz: ZoneInfo) -> str:
+    return parse_utc(value).astimezone(tz).strftime("%Y-%m-%d %H:%M:%S") if value else ""
+
+
+def calls_table(store: Store, tz: ZoneInfo) -> tuple[list[str], Iterator[list[object]]]:
+    """Every missed call, oldest first, with what happened and when its text went out."""
+    header = ["id", "ended_utc", "ended_local", "number", "raw_number", "rings", "end_signal", "outcome",
+              "skip_reason", "message_id", "message_status", "sent_utc", "sent_local"]
+    rows = ([row["id"], row["ended_at"], _local(row["ended_at"], tz), row["number"] or "", row["raw_number"],
+             row["rings"], row["end_signal"], row["outcome"],
+             SKIP_REASONS.get(row["skip_reason"], row["skip_reason"] or ""), row["message_id"] or "",
+             row["message_status"] or "", row["message_sent_at"] or "", _local(row["message_sent_at"], tz)]
+            for row in store.export_calls())
+    return header, rows
+
+
+def messages_table(store: Store, tz: ZoneInfo) -> tuple[list[str], Iterator[list[object]]]:
+    """Every text both ways, oldest first, with its status and any error."""
+    header = ["id", "created_utc", "created_local", "direction", "number", "kind", "status", "sent_utc",
+              "sent_local", "parts", "encoding", "call_id", "error_code", "error_text", "body"]
+    rows = ([row["id"], row["created_at"], _local(row["created_at"], tz), row["direction"], row["number"],
+             row["kind"], row["status"], row["sent_at"] or "", _local(row["sent_at"], tz), row["parts"],
+             row["encoding"] or "", row["call_id"] or "", row["error_code"] or "", row["error_text"] or "",
+             row["body"]] for row in store.export_messages())
+    return header, rows
+
+
+def write_exports(store: Store, folder: Path, tz: ZoneInfo) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, table in (("textback-calls.csv", calls_table), ("textback-messages.csv", messages_table)):
+        target = folder / name
+        header, rows = table(store, tz)
+        with target.open("w", newline="", encoding="utf-8") as out:
+            for chunk in csv_chunks(header, rows):
+                out.write(chunk)
+        written.append(target)
+    return written
