@@ -79,7 +79,8 @@ def _kind_reason(number: str) -> str | None:
 
 def decide(call: CallFacts, settings: Settings, history: History, now: datetime) -> Decision:
     if call.answered:
-        return _skip("answered")
+        # the shop spoke to the caller: a text still waiting out the delay is not wanted any more
+        return Decision(text=False, reason="answered", replace_message_id=history.pending_message_id)
     if not call.number:
         return _skip("withheld")
     if line_kind(call.number) == "invalid":

@@ -11,11 +11,18 @@ from agent.sd_notify import Watchdog, notify
 from agent.service import Service
 from agent.store import Store
 
-__all__ = ["run_agent", "start_web", "LOOP_STUCK_SECONDS"]
+__all__ = ["run_agent", "start_web", "loop_is_healthy", "LOOP_STUCK_SECONDS"]
 
 log = logging.getLogger(__name__)
 
 LOOP_STUCK_SECONDS = 30.0   # no turn of the agent loop for this long = stuck: stop feeding the watchdog
+
+
+def loop_is_healthy(service: Service, worker: threading.Thread, now: float | None = None) -> bool:
+    """Feed systemd's watchdog only while the agent thread lives and its loop keeps turning. A modem
+    that is unplugged is not unhealthy (the loop is busy reconnecting); a loop stuck in one call is."""
+    now = time.monotonic() if now is None else now
+    return worker.is_alive() and now - service.last_loop < LOOP_STUCK_SECONDS
 
 
 def start_web(config: Config, host: str | None = None, port: int | None = None) -> threading.Thread:
@@ -40,8 +47,7 @@ def run_agent(config: Config, stop: threading.Event, with_web: bool) -> None:
     web = start_web(config) if with_web else None
     if web is not None:
         log.info("web UI on http://%s:%d/", config.web.host, config.web.port)
-    watchdog = Watchdog.from_environment(
-        lambda: worker.is_alive() and time.monotonic() - service.last_loop < LOOP_STUCK_SECONDS)
+    watchdog = Watchdog.from_environment(lambda: loop_is_healthy(service, worker))
     notify("READY=1")
     while not stop.wait(1.0):
         watchdog.tick()

@@ -224,6 +224,8 @@ class Service:
             log.info("missed call %d (%s): text queued", call_id, missed.end_signal)
         else:
             self.store.skip_call(call_id, decision.reason or "unknown")
+            if decision.replace_message_id is not None:
+                self.store.cancel(decision.replace_message_id, "the caller's next call was answered")
             log.info("missed call %d (%s): skipped, %s", call_id, missed.end_signal, decision.reason)
         if self.on_missed_call is not None:
             self.on_missed_call(call_id)

@@ -99,3 +99,15 @@ def test_text_waits_for_the_configured_delay(start_agent):
     wait_for(lambda: agent.sim.sent, timeout=4, what="the delayed text")
     message = agent.store.message(call.message_id)
     assert message["status"] in ("sent", "sending")
+
+
+def test_caller_ringing_again_inside_the_delay_gets_one_text(start_agent):
+    agent = start_agent("sim800", rules={"delay_seconds": 2, "dedup_hours": 0})
+    agent.sim.call("+447911123456", rings=2)
+    agent.sim.call("+447911123456", rings=2)
+    calls = agent.wait_calls(2)
+    [text] = agent.wait_sent(1, timeout=5)
+    wait_for(lambda: all(agent.store.message(c.message_id)["status"] in ("sent", "cancelled")
+                         for c in agent.calls() if c.message_id), what="both texts settled")
+    statuses = sorted(agent.store.message(c.message_id)["status"] for c in agent.calls() if c.message_id)
+    assert statuses == ["cancelled", "sent"] and len(agent.sim.sent) == 1 and len(calls) == 2

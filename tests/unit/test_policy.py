@@ -96,3 +96,9 @@ def test_caller_numbers(raw, toa, validity, expected):
     number = caller_number(raw, toa, validity, "GB")
     assert number.e164 == expected
     assert number.withheld == (expected is None)
+
+
+def test_answered_call_cancels_the_pending_text():
+    facts = CallFacts(number="+447911123456", ended_at=MONDAY_NOON, answered=True)
+    decision = decide(facts, SETTINGS, History(pending_message_id=9), MONDAY_NOON)
+    assert not decision.text and decision.reason == "answered" and decision.replace_message_id == 9
