@@ -37,7 +37,7 @@ TEMPLATE_LABELS: dict[str, str] = {
 }
 DAY_NAMES = dict(zip(DAYS, ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")))
 RULE_FIELDS = {"delay_seconds": ("rules", "delay_seconds"), "dedup_hours": ("rules", "dedup_hours"),
-               "max_late_minutes": ("rules", "max_late_minutes")}
+               "max_late_minutes": ("rules", "max_late_minutes"), "followup_hours": ("rules", "followup_hours")}
 
 
 def read_number(text: str) -> tuple[str | None, str | None]:

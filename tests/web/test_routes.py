@@ -323,10 +323,12 @@ def test_rules_refuse_bad_numbers_and_an_unparseable_phone(owner, store):
 
 
 def test_rules_are_saved(owner, store):
-    form = {"delay_seconds": "20", "dedup_hours": "48", "max_late_minutes": "15", "owner_phone": "07700 123456"}
+    form = {"delay_seconds": "20", "dedup_hours": "48", "max_late_minutes": "15", "followup_hours": "24",
+            "owner_phone": "07700 123456"}
     assert owner.post("/rules", form).status_code == 302
     settings = store.load_settings()
     assert (settings.delay_seconds, settings.dedup_hours, settings.max_late_minutes) == (20, 48, 15)
+    assert settings.followup_hours == 24
     assert settings.owner_phone == "+447700123456"
 
 
