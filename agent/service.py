@@ -16,7 +16,7 @@ from typing import Callable
 from agent.call_tracker import CallTracker, MissedCall
 from agent.clock import Clock, SystemClock, parse_utc
 from agent.config import Config
-from agent.errors import ModemError, SimPinRequired
+from agent.errors import CommandError, ModemError, SimPinRequired
 from agent.events import SmsDelivered, SmsStored, StatusReportDelivered, StatusReportStored, Unknown
 from agent.inbound import Inbound
 from agent.modem.link import Line, SerialLink
@@ -106,6 +106,9 @@ class Service:
             if self.sender is not None:
                 self.sender.send_due()
             self._housekeeping()
+        except CommandError as error:
+            # the modem answered, just not with OK (a message index gone, a command it lacks): carry on
+            log.warning("modem refused a command: %s", error)
         except ModemError as error:
             self._disconnect(str(error))
         except Exception:  # the loop's top: log and carry on, never stop the shop's service
@@ -149,11 +152,16 @@ class Service:
         self._next_ping = self.clock.monotonic() + self.ping_every
         self._next_status = self.clock.monotonic() + 1.0
         self._next_sweep = self.clock.monotonic() + SWEEP_EVERY
-        self.store.set_modem_state(self.clock.now(), online=True, last_error="", manufacturer=info.manufacturer,
+        self.store.set_modem_state(self.clock.now(), online=True, caller_id=modem.caller_id,
+                                   last_error="" if modem.caller_id else "caller ID (AT+CLIP=1) refused by the modem",
+                                   manufacturer=info.manufacturer,
                                    model=info.model, revision=info.revision, dialect=info.dialect.name,
                                    connected_at=self.clock.now().isoformat())
         self.ready.set()
-        self._import_stored_sms()
+        try:
+            self._import_stored_sms()
+        except CommandError as error:
+            log.warning("could not list the SIM's stored messages (%s); relying on +CMTI", error)
 
     def _disconnect(self, reason: str) -> None:
         if self.link is not None:

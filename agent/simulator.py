@@ -76,6 +76,7 @@ class SimulatedModem:
         self.sent: list[SentSms] = []
         self.cms_errors: deque[int] = deque()
         self.mute = False                 # answer nothing at all (a hung modem)
+        self.refuse: set[str] = set()     # commands answered ERROR (a modem that lacks them)
         self.swallow_next_pdu = False     # take one PDU and never answer (power cut mid-send)
         self.reference = 0
         self.call_ends: list[float] = []      # monotonic time each call's first end line was written
@@ -247,6 +248,8 @@ class SimulatedModem:
 
     def _answer(self, command: str) -> None:
         upper = command.upper()
+        if command in self.refuse:
+            return self.emit("ERROR")
         family = self.family
         state = self.state
         if upper in ("AT", "ATZ"):
@@ -297,7 +300,7 @@ class SimulatedModem:
             return self._ok(*[f"+CMGL: {i},0,,{len(p) // 2 - 1}\r\n{p}" for i, p in sorted(state.storage.items())])
         if upper.startswith("AT+CMGR="):
             pdu = state.storage.get(int(command.split("=")[1]))
-            return self._ok(f"+CMGR: 0,,{len(pdu) // 2 - 1}\r\n{pdu}") if pdu else self._ok()
+            return self._ok(f"+CMGR: 0,,{len(pdu) // 2 - 1}\r\n{pdu}") if pdu else self.emit("+CMS ERROR: 321")
         if upper.startswith("AT+CMGD="):
             state.storage.pop(int(command.split("=")[1].split(",")[0]), None)
             return self._ok()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from dataclasses import dataclass
 
 from agent.config import ModemConfig
@@ -71,6 +72,7 @@ class Modem:
         self.config = config
         self.try_pin = try_pin          # False once the SIM refused our PIN: never risk locking it
         self.info: ModemInfo | None = None
+        self.caller_id = False
 
     @property
     def dialect(self) -> Dialect:
@@ -92,6 +94,15 @@ class Modem:
             self._tolerate(extra)
         log.info("modem ready: %s %s (%s dialect)", info.manufacturer, info.model, info.dialect.name)
         return info
+
+    def _caller_id_on(self) -> bool:
+        """AT+CLIP=1, retried: a SIM still starting answers +CME ERROR 14 (SIM busy) for a moment."""
+        for attempt in range(3):
+            if self._tolerate("AT+CLIP=1"):
+                return True
+            threading.Event().wait(1.0 + attempt)
+        log.error("caller ID could not be switched on (AT+CLIP=1): callers will look withheld")
+        return False
 
     def sync(self) -> None:
         """A modem that just booted may answer late or echo: try a few times before giving up."""
@@ -151,9 +162,11 @@ class Modem:
         return ModemInfo(manufacturer, model, revision, dialect)
 
     def _ask(self, command: str) -> list[str]:
+        """A question whose answer is nice to have: ERROR or silence gives [] (the keep-alive ping is
+        what decides that a silent modem is hung)."""
         try:
             return self.link.command(command)
-        except CommandError:
+        except (CommandError, ModemTimeout):
             return []
 
     # ---- texts -------------------------------------------------------------------------------

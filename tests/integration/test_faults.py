@@ -129,3 +129,20 @@ def test_full_disk_stops_sending_and_sends_nothing_unrecorded(start_agent):
     agent.sim.call("+447911222333", rings=2)
     [text] = agent.wait_sent(1)
     assert text.number == "+447911222333"
+
+
+def test_modem_that_refuses_optional_commands_still_texts(start_agent, tmp_path):
+    """A modem we have not seen may lack AT+CMGL, AT+CLCC=1, AT+CNMI forms: none of that may stop calls."""
+    from agent.simulator import SimulatedModem
+
+    sim = SimulatedModem("silent", ring_interval=0.2, link_path=tmp_path / "modem")
+    sim.refuse = {"AT+CMGL=4", "AT+CRC=1", "AT+CMEE=1", "AT+CGMR"} | {f"AT+CNMI=2,1,0,{n},0" for n in (0, 1, 2)}
+    sim.start()
+    try:
+        agent = start_agent(sim=sim, service_options=FAST)
+        agent.sim.write(b'\r\n+CMTI: "SM",7\r\n')            # an index it cannot read
+        agent.sim.call("+447911123456", rings=3)
+        [text] = agent.wait_sent(1, timeout=5)
+        assert text.number == "+447911123456" and agent.service.link.alive
+    finally:
+        sim.stop()
