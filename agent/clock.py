@@ -6,7 +6,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
-__all__ = ["Clock", "SystemClock", "FakeClock", "utc_iso", "parse_utc"]
+__all__ = ["Clock", "SystemClock", "FakeClock", "utc_iso", "parse_utc", "wait_until"]
 
 
 class Clock:
@@ -52,3 +52,13 @@ def utc_iso(moment: datetime) -> str:
 
 def parse_utc(text: str) -> datetime:
     return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
+
+
+def wait_until(predicate, timeout: float, poll: float = 0.005) -> bool:
+    """Poll a condition until it holds or `timeout` seconds pass (demo and benchmark scripts)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(poll)
+    return False

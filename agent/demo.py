@@ -6,14 +6,13 @@ from __future__ import annotations
 import socket
 import tempfile
 import threading
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
 import click
 
-from agent.clock import SystemClock
+from agent.clock import SystemClock, wait_until
 from agent.config import Config, parse_config
 from agent.numbers import pretty
 from agent.policy import SKIP_REASONS
@@ -53,7 +52,7 @@ REPLIES = (
 def _reply(sender: str, words: str, sim: SimulatedModem) -> str:
     sent_before = len(sim.sent)
     sim.receive_sms(sender, words)
-    if not _wait(lambda: len(sim.sent) > sent_before, 10):
+    if not wait_until(lambda: len(sim.sent) > sent_before, 10):
         return "stored in the inbox (no text sent)"
     text = sim.sent[-1]
     if text.number == "+447911000001":
@@ -84,23 +83,16 @@ def _free_port(preferred: int) -> int:
     raise OSError("no free port for the demo's web UI")
 
 
-def _wait(predicate: Callable[[], object], timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.02)
-    return False
 
 
 def _play(scene: Scene, sim: SimulatedModem, store: Store) -> str:
     calls_before = len(store.calls(limit=10_000))
     sent_before = len(sim.sent)
     sim.call(scene.number, scene.toa, rings=2, withheld=scene.withheld)
-    _wait(lambda: len(store.calls(limit=10_000)) > calls_before and store.calls(limit=1)[0].outcome != "pending", 10)
+    wait_until(lambda: len(store.calls(limit=10_000)) > calls_before and store.calls(limit=1)[0].outcome != "pending", 10)
     call = store.calls(limit=1)[0]
     if call.outcome == "texted":
-        _wait(lambda: len(sim.sent) > sent_before, 10)
+        wait_until(lambda: len(sim.sent) > sent_before, 10)
         text = sim.sent[-1]
         latency = sim.cmgs_times[-1] - sim.call_ends[-1] if sim.cmgs_times and sim.call_ends else float("nan")
         return (f"texted {pretty(text.number, 'GB')} {latency * 1000:.0f} ms after the call ended:\n"
@@ -129,7 +121,7 @@ def run_demo(family: str = "sim800", web_port: int = 8080, keep_running: bool = 
     worker = threading.Thread(target=service.run, args=(agent_stop,), name="agent", daemon=True)
     worker.start()
     click.echo(f"TextBack demo: simulated {sim.family.manufacturer} {sim.family.model} on {sim.port}")
-    if not _wait(service.ready.is_set, 15):
+    if not wait_until(service.ready.is_set, 15):
         raise click.ClickException("the simulated modem did not come up")
     url = _start_web(config, Store.open(config.storage.database)) if with_web else None
     click.echo(f"Agent ready ({service.modem.dialect.title if service.modem else '?'}); shop: Brightside Dental\n")

@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from agent.clock import utc_iso  # noqa: E402
+from agent.clock import utc_iso, wait_until  # noqa: E402
 from agent.config import parse_config  # noqa: E402
 from agent.service import Service  # noqa: E402
 from agent.simulator import SimulatedModem  # noqa: E402
@@ -45,13 +45,6 @@ def config_for(folder: Path, port: str, **rules):
     }, source="bench", base_dir=folder)
 
 
-def wait(predicate, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.002)
-    return False
 
 
 class Box:
@@ -65,7 +58,7 @@ class Box:
         self.stop_event = threading.Event()
         self.thread = threading.Thread(target=self.service.run, args=(self.stop_event,), daemon=True)
         self.thread.start()
-        if not wait(self.service.ready.is_set, 15):
+        if not wait_until(self.service.ready.is_set, 15):
             raise RuntimeError(f"{family}: agent did not come up")
 
     def close(self) -> None:
@@ -81,10 +74,10 @@ def latency(family: str, calls: int) -> dict:
         for n in range(calls):
             before = len(box.sim.cmgs_times)
             box.sim.call(f"+4479111{n:05d}", rings=3)
-            if not wait(lambda: len(box.sim.cmgs_times) > before, 15):
+            if not wait_until(lambda: len(box.sim.cmgs_times) > before, 15):
                 raise RuntimeError(f"{family}: call {n} got no text")
             samples.append(box.sim.cmgs_times[-1] - box.sim.call_ends[-1])
-            wait(lambda: len(box.sim.sent) > before, 5)
+            wait_until(lambda: len(box.sim.sent) > before, 5)
     finally:
         box.close()
     samples.sort()
@@ -99,7 +92,7 @@ def burst(count: int) -> dict:
         threads = []
         for n in range(count):
             box.sim.call(f"+4479112{n:05d}", rings=1)   # back to back, one after the other
-        wait(lambda: len(box.sim.sent) >= count, 60)
+        wait_until(lambda: len(box.sim.sent) >= count, 60)
         elapsed = time.monotonic() - start
         threads.clear()
         return {"calls": count, "texts": len(box.sim.sent), "seconds": elapsed}
@@ -118,10 +111,10 @@ def footprint() -> dict:
     process = subprocess.Popen([str(exe), "agent", "--config", str(folder / "config.toml")],
                                stderr=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
     try:
-        wait(lambda: "AT+CLIP=1" in sim.commands, 20)
+        wait_until(lambda: "AT+CLIP=1" in sim.commands, 20)
         for n in range(20):
             sim.call(f"+4478112{n:05d}", rings=1)
-        wait(lambda: len(sim.sent) >= 20, 30)
+        wait_until(lambda: len(sim.sent) >= 20, 30)
         status = Path(f"/proc/{process.pid}/status").read_text()
         rss = {k: int(v.split()[0]) for k, v in (line.split(":", 1) for line in status.splitlines())
                if k in ("VmRSS", "VmHWM")}

@@ -24,6 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from agent.clock import wait_until  # noqa: E402
 from agent.simulator import SimulatedModem  # noqa: E402
 
 CALLS = 40
@@ -32,13 +33,6 @@ UNPLUG_AT = 25
 ERRORS = 5
 
 
-def wait(predicate, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.02)
-    return False
 
 
 class Agent:
@@ -57,7 +51,7 @@ class Agent:
         inits = self.sim.commands.count("AT+CLIP=1")
         self.process = subprocess.Popen([str(self.exe), "agent", "--config", str(self.config)],
                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        if not wait(lambda: self.sim.commands.count("AT+CLIP=1") > inits, 30):
+        if not wait_until(lambda: self.sim.commands.count("AT+CLIP=1") > inits, 30):
             raise RuntimeError("agent did not start")
 
     def kill(self) -> None:
@@ -93,25 +87,25 @@ def run(seed: int = 7) -> dict:
             sim.cms_errors.append(rng.choice([38, 41, 42, 47, 332]))
         if n == 20:
             # let every earlier text go out, so the one cut off is this call's
-            wait(lambda: not agent.rows("SELECT 1 FROM messages WHERE status IN ('queued', 'sending')"), 30)
+            wait_until(lambda: not agent.rows("SELECT 1 FROM messages WHERE status IN ('queued', 'sending')"), 30)
             sim.swallow_next_pdu = True
         if n == UNPLUG_AT:
             inits = sim.commands.count("AT+CLIP=1")
             sim.unplug()
             time.sleep(1.0)
             sim.replug()
-            wait(lambda: sim.commands.count("AT+CLIP=1") > inits, 30)
+            wait_until(lambda: sim.commands.count("AT+CLIP=1") > inits, 30)
         sim.call(number, rings=2)
         if n in KILL_AT:
             if n == 20:
-                wait(lambda: sim.swallow_next_pdu is False, 10)
+                wait_until(lambda: sim.swallow_next_pdu is False, 10)
                 time.sleep(0.2)
             elif n == 10:
                 time.sleep(0.3)        # queued, not yet due (delay 1 s)
             agent.kill()
             agent.start()
         time.sleep(rng.uniform(0.05, 0.4))
-    wait(lambda: not agent.rows("SELECT 1 FROM messages WHERE status IN ('queued', 'sending')"), 60)
+    wait_until(lambda: not agent.rows("SELECT 1 FROM messages WHERE status IN ('queued', 'sending')"), 60)
     elapsed = time.monotonic() - started
     agent.stop()
     sim.stop()
