@@ -84,6 +84,12 @@ class CallTracker:
             return self._finish("ring-timeout", mono, wall - timedelta(seconds=max(0.0, silence - self.interval())))
         return None
 
+    def end_now(self, signal: str, mono: float, wall: datetime) -> MissedCall | None:
+        """We ended the call ourselves (ring-out after N rings)."""
+        if self.call is None:
+            return None
+        return self._finish(signal, mono, wall)
+
     def deadline(self) -> float | None:
         """Monotonic time at which the active call counts as over if no RING comes first."""
         if self.call is None:

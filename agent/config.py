@@ -161,6 +161,12 @@ SCHEMA: dict[str, dict[str, tuple[Any, Callable[[Any], Any], str]]] = {
     "owner": {
         "phone": ("", _phone_or_empty, "owner's mobile: never texted back, gets relayed replies"),
     },
+    "line": {
+        "mode": ("own_sim", _choice("own_sim", "forwarded"),
+                 "own_sim: callers ring the box's SIM; forwarded: the shop's line forwards unanswered calls to it"),
+        "ring_out_after_rings": (0, _int_range(0, 30), "end a call the box sees ringing after this many rings, "
+                                 "so the caller is texted at once instead of ringing on (0 = let it ring)"),
+    },
 }
 
 
@@ -209,6 +215,12 @@ class OwnerConfig:
 
 
 @dataclass(frozen=True)
+class LineConfig:
+    mode: str = "own_sim"
+    ring_out_after_rings: int = 0
+
+
+@dataclass(frozen=True)
 class Config:
     modem: ModemConfig = field(default_factory=ModemConfig)
     storage: StorageConfig = field(default_factory=StorageConfig)
@@ -217,12 +229,13 @@ class Config:
     rules: RulesConfig = field(default_factory=RulesConfig)
     hours: dict[str, tuple[str, ...]] = field(default_factory=lambda: {d: () for d in DAYS})
     owner: OwnerConfig = field(default_factory=OwnerConfig)
+    line: LineConfig = field(default_factory=LineConfig)
     source: str = "<defaults>"
 
 
 _SECTION_TYPES = {
     "modem": ModemConfig, "storage": StorageConfig, "web": WebConfig,
-    "business": BusinessConfig, "rules": RulesConfig, "owner": OwnerConfig,
+    "business": BusinessConfig, "rules": RulesConfig, "owner": OwnerConfig, "line": LineConfig,
 }
 
 

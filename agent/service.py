@@ -206,8 +206,20 @@ class Service:
             return
         if self.tracker is not None:
             missed = self.tracker.feed(event, line.at, self._wall(line.at))
+            if missed is None:
+                missed = self._ring_out()
             if missed is not None:
                 self._on_call_ended(missed)
+
+    def _ring_out(self) -> MissedCall | None:
+        """[line] ring_out_after_rings: nobody can answer on the box, so end the call and text now."""
+        limit = self.config.line.ring_out_after_rings
+        call = self.tracker.call if self.tracker is not None else None
+        if not limit or call is None or call.rings < limit or self.modem is None:
+            return None
+        self.modem.hang_up()
+        log.info("ended a call after %d rings ([line] ring_out_after_rings)", call.rings)
+        return self.tracker.end_now(f"ring-out after {call.rings} rings", self.clock.monotonic(), self.clock.now())
 
     def _tick(self) -> None:
         if self.tracker is not None and self.lines.empty():

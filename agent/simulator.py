@@ -77,6 +77,7 @@ class SimulatedModem:
         self.cms_errors: deque[int] = deque()
         self.mute = False                 # answer nothing at all (a hung modem)
         self.refuse: set[str] = set()     # commands answered ERROR (a modem that lacks them)
+        self.hung_up = False              # the agent ended the ringing call (AT+CHUP / ATH)
         self.swallow_next_pdu = False     # take one PDU and never answer (power cut mid-send)
         self.reference = 0
         self.call_ends: list[float] = []      # monotonic time each call's first end line was written
@@ -167,9 +168,12 @@ class SimulatedModem:
         for switch, line in family.start:
             if not switch or switch in self.state.switches:
                 self.emit(line.format(**values))
+        self.hung_up = False
         for ring in range(rings):
             if ring:
                 time.sleep(self.ring_interval)
+            if self.hung_up:
+                return
             if "AT+CRC=1" in self.state.switches:
                 self.emit("+CRING: VOICE")
             else:
@@ -253,6 +257,9 @@ class SimulatedModem:
         family = self.family
         state = self.state
         if upper in ("AT", "ATZ"):
+            return self._ok()
+        if upper in ("AT+CHUP", "ATH", "ATH0"):
+            self.hung_up = True
             return self._ok()
         if upper in ("ATE0", "ATE1"):
             state.echo = upper == "ATE1"

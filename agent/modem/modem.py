@@ -210,5 +210,12 @@ class Modem:
         return NetworkStatus(registered=stat in (1, 5, 6, 7), registration=_REGISTRATION.get(stat, "unknown"),
                              operator=operator, rssi=rssi, bars=signal_bars(rssi))
 
+    def hang_up(self) -> None:
+        """End the ringing call (AT+CHUP, the 27.007 form; ATH where that is missing)."""
+        try:
+            self.link.command("AT+CHUP", timeout=5)
+        except CommandError:
+            self.link.command("ATH", timeout=5)
+
     def ping(self) -> None:
         self.link.command("AT", timeout=3.0)

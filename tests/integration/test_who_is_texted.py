@@ -111,3 +111,12 @@ def test_caller_ringing_again_inside_the_delay_gets_one_text(start_agent):
                          for c in agent.calls() if c.message_id), what="both texts settled")
     statuses = sorted(agent.store.message(c.message_id)["status"] for c in agent.calls() if c.message_id)
     assert statuses == ["cancelled", "sent"] and len(agent.sim.sent) == 1 and len(calls) == 2
+
+
+def test_ring_out_ends_the_call_and_texts_at_once(start_agent):
+    agent = start_agent("sim800", line={"ring_out_after_rings": 2})
+    agent.sim.call("+447911123456", rings=10, wait=False)
+    [text] = agent.wait_sent(1, timeout=3)
+    assert "AT+CHUP" in agent.sim.commands and text.number == "+447911123456"
+    [call] = agent.wait_calls(1)
+    assert call.rings == 2 and call.end_signal == "ring-out after 2 rings"
