@@ -19,7 +19,7 @@ import serial
 from agent.errors import CommandError, ModemError, ModemGone, ModemTimeout
 from agent.modem.urc import PDU_FOLLOWS, URC_PREFIXES
 
-__all__ = ["Line", "SerialLink", "decode_line"]
+__all__ = ["Line", "SerialLink", "decode_line", "take_lines"]
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +44,20 @@ def decode_line(raw: bytes) -> str:
     except UnicodeDecodeError:
         text = raw.decode("latin-1")
     return "".join(ch for ch in text if ch.isprintable() or ch == "\t").strip()
+
+
+def take_lines(buffer: bytearray) -> list[str]:
+    """Remove every complete line (ended by CR or LF) from the front of buffer; return them decoded,
+    empty ones dropped. What follows the last CR/LF stays in buffer for the next read."""
+    lines = []
+    while True:
+        match = _EOL.search(buffer)
+        if match is None:
+            return lines
+        text = decode_line(bytes(buffer[:match.start()]))
+        del buffer[:match.end()]
+        if text:
+            lines.append(text)
 
 
 @dataclass
@@ -211,15 +225,8 @@ class SerialLink:
             if not chunk:
                 continue
             buffer += chunk
-            while True:
-                match = _EOL.search(buffer)
-                if match is None:
-                    break
-                raw = bytes(buffer[:match.start()])
-                del buffer[:match.end()]
-                text = decode_line(raw)
-                if text:
-                    self._route(text)
+            for text in take_lines(buffer):
+                self._route(text)
             pending = self._pending
             if pending is not None and pending.want_prompt and buffer.strip().startswith(b">"):
                 buffer.clear()
