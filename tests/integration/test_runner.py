@@ -50,3 +50,36 @@ def test_textback_run_notifies_systemd_and_feeds_the_watchdog(tmp_path):
             process.wait(10)
     notify.close()
     assert process.returncode == 0
+
+
+def test_textback_run_serves_the_web_ui_beside_the_agent(tmp_path):
+    import urllib.error
+    import urllib.request
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with SimulatedModem("huawei", link_path=tmp_path / "modem") as sim:
+        config = tmp_path / "config.toml"
+        config.write_text(f'[modem]\nport = "{sim.port}"\n[storage]\ndatabase = "{tmp_path / "db.sqlite"}"\n'
+                          f'[web]\nhost = "127.0.0.1"\nport = {port}\n[rules]\ndelay_seconds = 0\n')
+        process = subprocess.Popen([str(TEXTBACK), "run", "--config", str(config)],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            def page() -> str:
+                try:
+                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as response:
+                        return response.read().decode()
+                except urllib.error.HTTPError as refused:    # 503 until a password is set
+                    return refused.read().decode()
+                except OSError:
+                    return ""
+            html = wait_for(page, 15, "the web UI to answer")
+            assert "textback passwd" in html
+            wait_for(lambda: "AT+CLIP=1" in sim.commands, 10, "the agent to start the modem")
+            sim.call("+447911123456", rings=2)
+            wait_for(lambda: sim.sent, 10, "a text from the one-process box")
+        finally:
+            process.send_signal(signal.SIGTERM)
+            process.wait(10)
+    assert process.returncode == 0
