@@ -80,13 +80,14 @@ class Modem:
 
     def initialise(self) -> ModemInfo:
         self.sync()
-        self.link.command("ATE0")
+        self._tolerate("ATE0")
         self._tolerate("AT+CMEE=1")
         self._unlock_sim()
         info = self._identify()
-        self.link.command("AT+CLIP=1")          # from here on, calls carry caller ID
+        self.caller_id = self._caller_id_on()   # from here on, calls carry caller ID
         self.info = info
-        self.link.command("AT+CMGF=0")          # PDU mode
+        if not self._tolerate("AT+CMGF=0"):     # PDU mode
+            log.error("the modem refused PDU mode (AT+CMGF=0): texts cannot be sent")
         for choice in CNMI_CHOICES:
             if self._tolerate(choice):
                 break

@@ -65,3 +65,9 @@ def test_each_family_gets_its_own_switches(start_agent):
         assert agent.store.modem_state()["dialect"] == family
         agent.stop()
         agent.sim.stop()
+
+
+def test_caller_id_is_reported_on_and_no_error_after_a_clean_start(start_agent):
+    agent = start_agent("sim7600")
+    state = agent.store.modem_state()
+    assert state["caller_id"] is True and state["last_error"] == "" and state["online"] is True
