@@ -21,6 +21,7 @@ __all__ = ["CallTracker", "MissedCall", "ENDED_ECHO_SECONDS"]
 log = logging.getLogger(__name__)
 
 ENDED_ECHO_SECONDS = 60.0   # a late end line naming a call we already ended is the same call
+UNKNOWN_ECHO_SECONDS = 5.0  # … or, for a call whose number we never learnt, any end line this soon after
 MIN_RING_GAP = 0.15         # closer RINGs are one ring printed twice (RING and +CRING), not an interval
 CLCC_ENDED = 6
 
@@ -55,7 +56,7 @@ class CallTracker:
         self.dialect = dialect
         self.margin = margin
         self.call: _Active | None = None
-        self._recent: list[tuple[float, str]] = []   # (monotonic end time, raw number) of ended calls
+        self._recent: list[tuple[float, str, bool]] = []   # (monotonic end, raw number, withheld) of ended calls
 
     # ---- input -------------------------------------------------------------------------------
 
@@ -64,7 +65,7 @@ class CallTracker:
         if isinstance(event, Ring):
             self._ring(mono, wall)
         elif isinstance(event, CallerId):
-            self._caller(event.number, event.toa, event.validity, mono, wall)
+            return self._caller(event.number, event.toa, event.validity, mono, wall)
         elif isinstance(event, CallListed):
             return self._listed(event, mono, wall)
         elif isinstance(event, CallAnswered):
@@ -120,10 +121,25 @@ class CallTracker:
         call.rings += 1
         call.last_ring = mono
 
-    def _caller(self, number: str, toa: int | None, validity: int | None, mono: float, wall: datetime) -> None:
+    def _caller(self, number: str, toa: int | None, validity: int | None, mono: float,
+                wall: datetime) -> MissedCall | None:
+        """+CLIP. A different number while a call is open means the first caller gave up unseen (a silent
+        modem) and a new caller is ringing: the first call ends here, the new one starts."""
+        ended = None
+        if self.call is not None and self._other_caller(number):
+            rang = self.call
+            ended = self._finish("next-caller", mono, wall)
+            self.call = _Active(started_at=wall, started_mono=mono, last_ring=mono,
+                                rings=1 if rang.last_ring >= mono - MIN_RING_GAP else 0)
         call = self._start(mono, wall)
         if number or not call.raw_number:
             call.raw_number, call.toa, call.validity = number, toa, validity
+        return ended
+
+    def _other_caller(self, number: str) -> bool:
+        assert self.call is not None
+        known = _digits(self.call.raw_number)[-9:]
+        return bool(known) and bool(_digits(number)) and _digits(number)[-9:] != known
 
     def _listed(self, event: CallListed, mono: float, wall: datetime) -> MissedCall | None:
         if not event.incoming:
@@ -131,6 +147,8 @@ class CallTracker:
         if event.stat == CLCC_ENDED:
             return self._ended(CallEnded(event.signal, event.number, event.toa), mono, wall)
         if event.stat in (4, 5):
+            if self.call is not None and self._other_caller(event.number):
+                return self._caller(event.number, event.toa, None, mono, wall)
             call = self._start(mono, wall)
             if event.number and not call.raw_number:
                 call.raw_number, call.toa = event.number, event.toa
@@ -139,12 +157,12 @@ class CallTracker:
         return None
 
     def _ended(self, event: CallEnded, mono: float, wall: datetime) -> MissedCall | None:
-        self._recent = [(t, n) for t, n in self._recent if mono - t < ENDED_ECHO_SECONDS]
+        self._recent = [entry for entry in self._recent if mono - entry[0] < ENDED_ECHO_SECONDS]
         if self.call is not None:
             if event.number and not self.call.raw_number:
                 self.call.raw_number, self.call.toa = event.number, event.toa
             return self._finish(event.signal, mono, wall)
-        if event.number and not self._echo(event.number):
+        if event.number and not self._echo(event.number, mono):
             # e.g. MISSED_CALL with no RING seen (RING lost, or printed while we were reconnecting)
             self.call = _Active(started_at=wall, started_mono=mono, last_ring=mono,
                                 raw_number=event.number, toa=event.toa)
@@ -152,14 +170,19 @@ class CallTracker:
         log.debug("end line %s for a call already ended; ignored", event.signal)
         return None
 
-    def _echo(self, number: str) -> bool:
+    def _echo(self, number: str, mono: float) -> bool:
+        """A late end line for a call already ended: the same number, or — for a call whose number we
+        never learnt (no caller ID line, not withheld) — any number within a few seconds (its
+        MISSED_CALL names it after NO CARRIER). A withheld call never gets a number afterwards."""
         tail = _digits(number)[-9:]
-        return any(_digits(n)[-9:] == tail or not n for _, n in self._recent)
+        return any(_digits(n)[-9:] == tail if n else (not withheld and mono - t < UNKNOWN_ECHO_SECONDS)
+                   for t, n, withheld in self._recent)
 
     def _finish(self, signal: str, mono: float, ended_at: datetime) -> MissedCall:
         call, self.call = self.call, None
         assert call is not None
-        self._recent.append((mono, call.raw_number))
+        withheld = call.toa == 128 or call.validity in (1, 2)
+        self._recent.append((mono, call.raw_number, withheld))
         return MissedCall(raw_number=call.raw_number, toa=call.toa, validity=call.validity,
                           started_at=call.started_at, ended_at=ended_at, rings=call.rings,
                           end_signal=signal, answered=call.answered)

@@ -39,6 +39,18 @@ BACKOFF_SECONDS = (10, 30, 120, 600, 1800)
 AUTO_KINDS = frozenset({"missed_open", "missed_closed", "followup"})
 
 
+_CODE_BY_MEANING = {meaning.lower(): code for code, meaning in CMS_MEANINGS.items()}
+_CODE_BY_MEANING.update({"network timeout": 332, "no network service": 331, "sim busy": 314,
+                         "temporary failure": 41, "congestion": 42, "unknown error": 500, "unknown": 500})
+
+
+def cms_code(error: CommandError) -> int | None:
+    """The +CMS code, also from the verbose form some modems print ("+CMS ERROR: Network timeout")."""
+    if error.code is not None:
+        return error.code
+    return _CODE_BY_MEANING.get(error.text.strip().lower())
+
+
 def cms_meaning(code: int | None) -> str:
     if code is None:
         return "modem answered ERROR"
@@ -107,9 +119,16 @@ class Sender:
         return True
 
     def _refused(self, message: OutMessage, error: CommandError) -> None:
-        code = error.code if error.kind == "CMS" else None
-        meaning = cms_meaning(code) if error.kind in ("CMS", "ERROR") else str(error)
-        transient = code in TRANSIENT_CMS or error.kind == "ERROR"
+        code = cms_code(error) if error.kind == "CMS" else None
+        if error.kind == "CMS" and code is None:
+            meaning = error.text or "network error"      # a verbose form we do not know: retry, bounded
+            transient = True
+        elif error.kind == "CME":
+            meaning = str(error)
+            transient = error.code in (14, 515) or "busy" in error.text.lower()   # SIM/modem busy
+        else:
+            meaning = cms_meaning(code)
+            transient = code in TRANSIENT_CMS or error.kind == "ERROR"
         if transient and message.attempts + 1 < len(self.backoff) + 1:
             self._retry(message, code, meaning)
         else:

@@ -261,6 +261,8 @@ class Service:
             try:
                 self.modem.ping()
                 self._ping_failures = 0
+                if not self.modem.caller_id and self.modem.retry_caller_id():
+                    self.store.set_modem_state(self.clock.now(), caller_id=True, last_error="")
             except ModemError as error:
                 self._ping_failures += 1
                 if self._ping_failures >= PING_FAILURES_BEFORE_RESET:

@@ -101,6 +101,7 @@ class SerialLink:
         self._lock = threading.RLock()
         self._pending: _Pending | None = None
         self._pdu_header: str | None = None
+        self._needs_resync = False
         self._alive = False
         self._reader: threading.Thread | None = None
 
@@ -141,10 +142,12 @@ class SerialLink:
     def command(self, command: str, timeout: float = 5.0) -> list[str]:
         """Send one AT command; return its information lines; raise on ERROR / timeout / lost port."""
         with self._lock:
+            self._resync_if_needed()
             pending = self._start(command, want_prompt=False)
             try:
                 self._write(command.encode() + b"\r")
                 if not pending.done.wait(timeout):
+                    self._needs_resync = True
                     raise ModemTimeout(f"{command}: no answer within {timeout:g} s")
             finally:
                 self._pending = None
@@ -159,6 +162,7 @@ class SerialLink:
         command = f"AT+CMGS={tpdu_length}"
         written = False
         with self._lock:
+            self._resync_if_needed()
             pending = self._start(command, want_prompt=True)
             try:
                 self._write(command.encode() + b"\r")
@@ -166,14 +170,20 @@ class SerialLink:
                 while not pending.prompt.is_set() and not pending.done.is_set():
                     if self.monotonic() > deadline or not self._alive:
                         self._write(b"\x1b")  # cancel: nothing was sent
+                        self._needs_resync = True
                         raise ModemTimeout(f"{command}: no '>' prompt")
                     pending.prompt.wait(0.05)
-                if pending.done.is_set():  # refused before the prompt (e.g. +CMS ERROR: 302)
+                if pending.done.is_set() and not pending.prompt.is_set():
                     self._check(pending)
-                    _raise_for(command, pending.final or "ERROR")
+                    _raise_for(command, pending.final or "ERROR")   # refused (e.g. +CMS ERROR: 302)
+                    # a bare OK before the prompt answers some earlier command, not ours: never write blind
+                    self._write(b"\x1b")
+                    self._needs_resync = True
+                    raise ModemTimeout(f"{command}: a stray final result came instead of the '>' prompt")
                 written = True
                 self._write(pdu_hex.encode() + b"\x1a")
                 if not pending.done.wait(timeout):
+                    self._needs_resync = True
                     raise ModemTimeout(f"{command}: no answer within {timeout:g} s after the PDU")
                 self._check(pending)
             except ModemError as error:
@@ -189,6 +199,22 @@ class SerialLink:
             return None
 
     # ---- internals ---------------------------------------------------------------------------
+
+    def _resync_if_needed(self) -> None:
+        """After a time-out the modem may still answer the old command: swallow that late answer with
+        a plain AT before the next command, so no reply is taken for another command's."""
+        if not self._needs_resync or not self.alive:
+            return
+        self._needs_resync = False
+        pending = self._start("AT", want_prompt=False)
+        try:
+            self._write(b"AT\r")
+            pending.done.wait(1.0)
+            quiet = _Pending("AT")          # absorbs a second final for a short moment
+            self._pending = quiet
+            quiet.done.wait(0.2)
+        finally:
+            self._pending = None
 
     def _start(self, command: str, want_prompt: bool) -> _Pending:
         if not self.alive:

@@ -21,6 +21,8 @@ __all__ = ["Modem", "ModemInfo", "StoredSms", "NetworkStatus", "signal_bars"]
 
 log = logging.getLogger(__name__)
 
+CLIP_ATTEMPTS = 30
+CLIP_RETRY_SECONDS = 1.0
 CNMI_CHOICES = ("AT+CNMI=2,1,0,1,0", "AT+CNMI=2,1,0,2,0", "AT+CNMI=2,1,0,0,0", "AT+CNMI=1,1,0,0,0")
 
 
@@ -66,6 +68,16 @@ def _first_value(lines: list[str], prefix: str) -> str:
     return " ".join(line for line in lines if line).strip()
 
 
+def _identity(lines: list[str], prefix: str) -> str:
+    """The first line of an identity answer ("SIMCOM_SIM7600E-H"), its prefix removed; noise a
+    modem prints while booting ("SMS DONE") never becomes part of the model name."""
+    for line in lines:
+        if line.strip():
+            text = line.strip()
+            return text[len(prefix):].strip() if text.upper().startswith(prefix.upper()) else text
+    return ""
+
+
 class Modem:
     def __init__(self, link: SerialLink, config: ModemConfig, try_pin: bool = True):
         self.link = link
@@ -96,12 +108,20 @@ class Modem:
         log.info("modem ready: %s %s (%s dialect)", info.manufacturer, info.model, info.dialect.name)
         return info
 
+    def retry_caller_id(self) -> bool:
+        """Called by the service while caller ID is still off (a SIM busy for longer than start-up)."""
+        if not self.caller_id and self._tolerate("AT+CLIP=1"):
+            self.caller_id = True
+            log.info("caller ID is on now")
+        return self.caller_id
+
     def _caller_id_on(self) -> bool:
-        """AT+CLIP=1, retried: a SIM still starting answers +CME ERROR 14 (SIM busy) for a moment."""
-        for attempt in range(3):
+        """AT+CLIP=1, retried for up to ~30 s: a SIM still starting answers +CME ERROR 14 (SIM busy),
+        and the box is not ready for calls until caller ID is on."""
+        for _ in range(CLIP_ATTEMPTS):
             if self._tolerate("AT+CLIP=1"):
                 return True
-            threading.Event().wait(1.0 + attempt)
+            threading.Event().wait(CLIP_RETRY_SECONDS)
         log.error("caller ID could not be switched on (AT+CLIP=1): callers will look withheld")
         return False
 
@@ -153,9 +173,9 @@ class Modem:
         raise ModemError(f"SIM not ready: {state or 'no answer to AT+CPIN?'}")
 
     def _identify(self) -> ModemInfo:
-        manufacturer = _first_value(self._ask("AT+CGMI"), "+CGMI:")
-        model = _first_value(self._ask("AT+CGMM"), "+CGMM:")
-        revision = _first_value(self._ask("AT+CGMR"), "+CGMR:")
+        manufacturer = _identity(self._ask("AT+CGMI"), "+CGMI:")
+        model = _identity(self._ask("AT+CGMM"), "+CGMM:")
+        revision = _identity(self._ask("AT+CGMR"), "+CGMR:")
         if self.config.family != "auto":
             dialect = dialect_named(self.config.family)
         else:

@@ -22,7 +22,7 @@ URC_PREFIXES = (
     "+CDSI", "^RSSI", "^HCSQ", "^BOOT", "^MODE", "^SRVST", "^SIMST", "^STIN", "^NWTIME", "^SYSSTART",
     "+CIEV", "RDY", "+CPIN", "Call Ready", "SMS Ready", "+QIND", "PB DONE", "+CFUN", "+CREG",
     "+CGREG", "+CEREG", "+CSSU", "+CSSI", "+CUSD", "+CTZV", "+CTZE", "*PSUTTZ", "DST:", "+PACSP",
-    "+CGEV", "+QUSIM", "+UUSTS", "+CPMS",
+    "+CGEV", "+QUSIM", "+UUSTS", "+CPMS", "SMS DONE", "APP RDY", "^DSFLOWRPT", "+STIN", "+CMGRMI",
 )
 
 # URCs whose PDU comes on the next line.
@@ -31,7 +31,7 @@ PDU_FOLLOWS = ("+CMT:", "+CDS:")
 _NOISE = ("^RSSI", "^HCSQ", "^BOOT", "^MODE", "^SRVST", "^SIMST", "^STIN", "^NWTIME", "^SYSSTART", "+CIEV",
           "RDY", "+CPIN", "Call Ready", "SMS Ready", "+QIND", "PB DONE", "+CFUN", "+CREG", "+CGREG", "+CEREG",
           "+CSSI", "+CUSD", "+CTZV", "+CTZE", "*PSUTTZ", "DST:", "+PACSP", "+CGEV", "+QUSIM", "+UUSTS",
-          "^ORIG", "^CONF", "+CPMS")
+          "^ORIG", "^CONF", "+CPMS", "SMS DONE", "APP RDY", "^DSFLOWRPT", "+STIN", "+CMGRMI")
 
 _MISSED = re.compile(r"^MISSED_CALL:\s*(\S+)?\s*(\S+)?")
 

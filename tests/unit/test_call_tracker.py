@@ -167,3 +167,26 @@ def test_one_call_however_many_end_lines_follow(echoes, family):
     ended = play(tracker, script) + [c for c in [tracker.tick(at + 60, T0 + timedelta(seconds=at + 60))] if c]
     assert len(ended) == 1
     assert ended[0].raw_number == "07911123456"
+
+
+def test_a_different_callers_clip_ends_the_open_call_on_a_silent_modem():
+    tracker = CallTracker(dialect_named("generic"), margin=3.0)
+    calls = play(tracker, [(0, "RING"), (0.1, '+CLIP: "+447911123456",145'), (4, "RING"),
+                           (4.1, '+CLIP: "+447911123456",145'), (5, "RING"), (5.1, '+CLIP: "+447911222333",145')])
+    assert [c.raw_number for c in calls] == ["+447911123456"]
+    assert tracker.call is not None and tracker.call.raw_number == "+447911222333"
+
+
+def test_missed_call_line_after_a_call_without_caller_id_names_that_call():
+    tracker = CallTracker(dialect_named("sim7600"))
+    play(tracker, [(0, "RING"), (3, "NO CARRIER")])                                  # no +CLIP at all
+    assert play(tracker, [(4, "MISSED_CALL: 10:00AM 07911123456")]) == []          # same call, named late
+    [call] = play(tracker, [(30, "MISSED_CALL: 10:01AM 07911222333")])
+    assert call.raw_number == "07911222333"
+
+
+def test_missed_call_line_after_a_withheld_call_is_another_caller():
+    tracker = CallTracker(dialect_named("sim7600"))
+    play(tracker, [(0, "RING"), (0.1, '+CLIP: "",128,,,,1'), (3, "MISSED_CALL: 01:45PM ")])
+    [call] = play(tracker, [(3.5, "MISSED_CALL: 01:46PM +447911123456")])
+    assert call.raw_number == "+447911123456"
