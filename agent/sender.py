@@ -70,6 +70,8 @@ class Sender:
         """Send what is due now; returns how many texts went out. ModemGone/ModemTimeout propagate
         (after the text's state is recorded) so the service can reconnect."""
         sent = 0
+        if not self.modem.pdu_mode:
+            return sent
         for message in self.store.due_messages(self.clock.now(), limit):
             if self._stale(message):
                 continue

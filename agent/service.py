@@ -13,6 +13,7 @@ import threading
 from datetime import datetime, timedelta
 from typing import Callable
 
+from agent.call_outcome import settle_call, settle_pending_calls
 from agent.call_tracker import CallTracker, MissedCall
 from agent.clock import Clock, SystemClock, parse_utc
 from agent.config import Config
@@ -23,10 +24,9 @@ from agent.modem.link import Line, SerialLink
 from agent.modem.modem import Modem
 from agent.modem.urc import parse_urc
 from agent.numbers import caller_number
-from agent.policy import CallFacts, decide
 from agent.sender import BACKOFF_SECONDS, Sender
 from agent.scheduler import start_jobs
-from agent.store import History, Store
+from agent.store import Store
 
 __all__ = ["Service"]
 
@@ -71,6 +71,7 @@ class Service:
     def start(self) -> None:
         now = self.clock.now()
         self.store.seed_settings(self.config, now)
+        settle_pending_calls(self.store, now)
         interrupted = self.store.recover_interrupted()
         if interrupted:
             log.warning("%d text(s) were being sent when the box stopped; marked ambiguous", interrupted)
@@ -152,8 +153,10 @@ class Service:
         self._next_ping = self.clock.monotonic() + self.ping_every
         self._next_status = self.clock.monotonic() + 1.0
         self._next_sweep = self.clock.monotonic() + SWEEP_EVERY
+        problem = ("" if modem.pdu_mode else "the modem refused PDU mode (AT+CMGF=0): texts wait; ") + \
+                  ("" if modem.caller_id else "caller ID (AT+CLIP=1) refused by the modem")
         self.store.set_modem_state(self.clock.now(), online=True, caller_id=modem.caller_id,
-                                   last_error="" if modem.caller_id else "caller ID (AT+CLIP=1) refused by the modem",
+                                   last_error=problem.strip("; "),
                                    manufacturer=info.manufacturer,
                                    model=info.model, revision=info.revision, dialect=info.dialect.name,
                                    connected_at=self.clock.now().isoformat())
@@ -234,19 +237,7 @@ class Service:
         call_id = self.store.record_call(number=number.e164, raw_number=number.raw, toa=missed.toa,
                                          started_at=missed.started_at, ended_at=missed.ended_at,
                                          rings=missed.rings, end_signal=missed.end_signal, now=now)
-        history = self.store.history(number.e164, now, settings.dedup_hours) if number.e164 else History()
-        decision = decide(CallFacts(number.e164, missed.ended_at, missed.answered), settings, history, now)
-        if decision.text:
-            assert number.e164 and decision.body and decision.due_at and decision.template
-            self.store.queue_text_for_call(call_id, number=number.e164, body=decision.body, kind=decision.template,
-                                           due_at=decision.due_at, now=now,
-                                           replace_message_id=decision.replace_message_id)
-            log.info("missed call %d (%s): text queued", call_id, missed.end_signal)
-        else:
-            self.store.skip_call(call_id, decision.reason or "unknown")
-            if decision.replace_message_id is not None:
-                self.store.cancel(decision.replace_message_id, "the caller's next call was answered")
-            log.info("missed call %d (%s): skipped, %s", call_id, missed.end_signal, decision.reason)
+        settle_call(self.store, call_id, number.e164, missed.ended_at, missed.answered, now)
         if self.on_missed_call is not None:
             self.on_missed_call(call_id)
 
@@ -263,6 +254,8 @@ class Service:
                 self._ping_failures = 0
                 if not self.modem.caller_id and self.modem.retry_caller_id():
                     self.store.set_modem_state(self.clock.now(), caller_id=True, last_error="")
+                if not self.modem.pdu_mode and self.modem.retry_pdu_mode():
+                    self.store.set_modem_state(self.clock.now(), last_error="")
             except ModemError as error:
                 self._ping_failures += 1
                 if self._ping_failures >= PING_FAILURES_BEFORE_RESET:

@@ -47,7 +47,7 @@ DIALECTS: tuple[Dialect, ...] = (
     Dialect("generic", "Any other 27.007 modem",
             (),
             ("AT+CRC=1",),
-            ("NO CARRIER",), True, 5.0),
+            ("NO CARRIER",), True, 6.0),
 )
 
 

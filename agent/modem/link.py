@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+import termios
 import threading
 import time
 from dataclasses import dataclass, field
@@ -70,8 +71,10 @@ class _Pending:
     prompt: threading.Event = field(default_factory=threading.Event)
 
     def owns(self, text: str) -> bool:
+        """A query or action (AT+CLCC, AT+CPIN?) owns its own prefix's lines; a set command
+        (AT+CLIP=1) owns none, so a +CLIP URC arriving meanwhile is still a URC."""
         match = _OWNER.match(self.command)
-        return bool(match) and text.upper().startswith(match.group(1).upper())
+        return bool(match) and "=" not in self.command and text.upper().startswith(match.group(1).upper())
 
 
 def _raise_for(command: str, final: str) -> None:
@@ -127,7 +130,7 @@ class SerialLink:
         if self._serial is not None:
             try:
                 self._serial.close()
-            except (serial.SerialException, OSError):
+            except (serial.SerialException, OSError, termios.error):
                 pass
         if self._reader is not None and self._reader is not threading.current_thread():
             self._reader.join(timeout=2)
@@ -234,7 +237,7 @@ class SerialLink:
             assert self._serial is not None
             self._serial.write(data)
             self._serial.flush()
-        except (serial.SerialException, OSError) as e:
+        except (serial.SerialException, OSError, termios.error) as e:   # tcdrain on a vanished pty: termios.error
             self._lost(e)
             raise ModemGone(f"{self.port}: write failed: {e}") from None
 
@@ -244,7 +247,7 @@ class SerialLink:
             try:
                 assert self._serial is not None
                 chunk = self._serial.read(self._serial.in_waiting or 1)
-            except (serial.SerialException, OSError, TypeError, AttributeError) as e:
+            except (serial.SerialException, OSError, termios.error, TypeError, AttributeError) as e:
                 if self._alive:
                     self._lost(e)
                 return

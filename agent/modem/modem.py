@@ -85,6 +85,7 @@ class Modem:
         self.try_pin = try_pin          # False once the SIM refused our PIN: never risk locking it
         self.info: ModemInfo | None = None
         self.caller_id = False
+        self.pdu_mode = False
 
     @property
     def dialect(self) -> Dialect:
@@ -98,8 +99,9 @@ class Modem:
         info = self._identify()
         self.caller_id = self._caller_id_on()   # from here on, calls carry caller ID
         self.info = info
-        if not self._tolerate("AT+CMGF=0"):     # PDU mode
-            log.error("the modem refused PDU mode (AT+CMGF=0): texts cannot be sent")
+        self.pdu_mode = self._tolerate("AT+CMGF=0")
+        if not self.pdu_mode:   # in text mode AT+CMGS=<n> would text the number <n>: send nothing
+            log.error("the modem refused PDU mode (AT+CMGF=0): texts wait until it accepts it")
         for choice in CNMI_CHOICES:
             if self._tolerate(choice):
                 break
@@ -107,6 +109,12 @@ class Modem:
             self._tolerate(extra)
         log.info("modem ready: %s %s (%s dialect)", info.manufacturer, info.model, info.dialect.name)
         return info
+
+    def retry_pdu_mode(self) -> bool:
+        if not self.pdu_mode and self._tolerate("AT+CMGF=0"):
+            self.pdu_mode = True
+            log.info("PDU mode is on now; queued texts go out")
+        return self.pdu_mode
 
     def retry_caller_id(self) -> bool:
         """Called by the service while caller ID is still off (a SIM busy for longer than start-up)."""

@@ -22,7 +22,7 @@ URC_PREFIXES = (
     "+CDSI", "^RSSI", "^HCSQ", "^BOOT", "^MODE", "^SRVST", "^SIMST", "^STIN", "^NWTIME", "^SYSSTART",
     "+CIEV", "RDY", "+CPIN", "Call Ready", "SMS Ready", "+QIND", "PB DONE", "+CFUN", "+CREG",
     "+CGREG", "+CEREG", "+CSSU", "+CSSI", "+CUSD", "+CTZV", "+CTZE", "*PSUTTZ", "DST:", "+PACSP",
-    "+CGEV", "+QUSIM", "+UUSTS", "+CPMS", "SMS DONE", "APP RDY", "^DSFLOWRPT", "+STIN", "+CMGRMI",
+    "+CGEV", "+QUSIM", "+UUSTS", "+CPMS", "CONNECT", "SMS DONE", "APP RDY", "^DSFLOWRPT", "+STIN", "+CMGRMI",
 )
 
 # URCs whose PDU comes on the next line.
@@ -33,7 +33,6 @@ _NOISE = ("^RSSI", "^HCSQ", "^BOOT", "^MODE", "^SRVST", "^SIMST", "^STIN", "^NWT
           "+CSSI", "+CUSD", "+CTZV", "+CTZE", "*PSUTTZ", "DST:", "+PACSP", "+CGEV", "+QUSIM", "+UUSTS",
           "^ORIG", "^CONF", "+CPMS", "SMS DONE", "APP RDY", "^DSFLOWRPT", "+STIN", "+CMGRMI")
 
-_MISSED = re.compile(r"^MISSED_CALL:\s*(\S+)?\s*(\S+)?")
 
 
 def fields(text: str) -> list[str]:
@@ -86,12 +85,11 @@ def _ucallstat(text: str) -> Event:
 
 
 def _missed(text: str) -> Event:
-    match = _MISSED.match(text)
-    number = ""
-    if match:
-        # "MISSED_CALL: 11:01AM 07712345678"; some firmware prints the number alone
-        first, second = match.group(1) or "", match.group(2) or ""
-        number = second if second else (first if re.fullmatch(r"\+?\d{3,}", first) else "")
+    # "MISSED_CALL: 11:01AM 07712345678", "MISSED_CALL: 11:01 AM +4477…", or the number alone:
+    # the number is the last token that looks like one
+    _, _, rest = text.partition(":")
+    numbers = [token for token in rest.split() if re.fullmatch(r"\+?\d{3,}", token)]
+    number = numbers[-1] if numbers else ""
     toa = 145 if number.startswith("+") else (129 if number else None)
     return CallEnded("MISSED_CALL", number=number, toa=toa)
 

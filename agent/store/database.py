@@ -107,6 +107,10 @@ class Store(OutboxQueries, SettingsQueries, ViewQueries, HousekeepingQueries, In
         rows = self.query("SELECT * FROM calls ORDER BY ended_at DESC, id DESC LIMIT ? OFFSET ?", (limit, offset))
         return [_call(row) for row in rows]
 
+    def pending_calls(self) -> list[CallRecord]:
+        """Calls recorded but not yet decided (a power cut between the two commits)."""
+        return [_call(row) for row in self.query("SELECT * FROM calls WHERE outcome = 'pending' ORDER BY id")]
+
     def call(self, call_id: int) -> CallRecord | None:
         rows = self.query("SELECT * FROM calls WHERE id = ?", (call_id,))
         return _call(rows[0]) if rows else None

@@ -146,3 +146,23 @@ def test_modem_that_refuses_optional_commands_still_texts(start_agent, tmp_path)
         assert text.number == "+447911123456" and agent.service.link.alive
     finally:
         sim.stop()
+
+
+def test_modem_refusing_pdu_mode_never_gets_a_blind_cmgs(start_agent, tmp_path):
+    """In text mode AT+CMGS=<n> would text the number <n>: nothing is sent until PDU mode is on."""
+    from agent.simulator import SimulatedModem
+
+    sim = SimulatedModem("sim800", ring_interval=0.2, link_path=tmp_path / "modem")
+    sim.refuse = {"AT+CMGF=0"}
+    sim.start()
+    try:
+        agent = start_agent(sim=sim, service_options=FAST)
+        assert "PDU mode" in agent.store.modem_state()["last_error"]
+        agent.sim.call("+447911123456", rings=2)
+        agent.wait_calls(1)
+        assert not any(c.startswith("AT+CMGS") for c in sim.commands)
+        sim.refuse = set()
+        [text] = agent.wait_sent(1, timeout=5)
+        assert text.number == "+447911123456"
+    finally:
+        sim.stop()

@@ -110,3 +110,18 @@ def test_text_that_fell_due_while_off_is_sent_at_start(box):
     agent.start()
     wait_for(lambda: agent.sim.sent, 10, "sent at start-up")
     assert len(agent.sim.sent) == 1
+
+
+def test_call_recorded_but_not_decided_is_decided_at_start(box, tmp_path):
+    """A power cut between the call's commit and its decision leaves it pending: decided at start."""
+    from datetime import timedelta
+
+    agent = box(delay=0)
+    store = Store.open(agent.store_path)
+    ended = datetime.now(timezone.utc) - timedelta(seconds=5)
+    store.record_call(number="+447911123456", raw_number="07911123456", toa=129, started_at=ended,
+                      ended_at=ended, rings=2, end_signal="NO CARRIER", now=ended)
+    store.close()
+    agent.start()
+    wait_for(lambda: agent.sim.sent, 10, "the undecided call's text")
+    assert [s.number for s in agent.sim.sent] == ["+447911123456"]

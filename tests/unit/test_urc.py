@@ -89,3 +89,8 @@ def test_any_text_parses_without_exception(text):
        st.text())
 def test_known_prefixes_with_any_tail_never_raise(prefix, tail):
     parse_urc(prefix + tail)
+
+
+def test_missed_call_with_a_spaced_time():
+    assert parse_urc("MISSED_CALL: 11:01 AM 07712345678") == CallEnded("MISSED_CALL", "07712345678", 129)
+    assert parse_urc("MISSED_CALL: 07712345678") == CallEnded("MISSED_CALL", "07712345678", 129)
