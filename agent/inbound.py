@@ -47,6 +47,7 @@ ANSWERS_PER_NUMBER_PER_HOUR = 3      # HELP answers and START confirmations to o
 RELAY_TEXT_LIMIT = 600               # characters of a reply put in the relay; the inbox has it all
 HOUR = timedelta(hours=1)
 
+PARTIAL_ANSWER = "TextBack: part of your message never arrived, so nothing was sent. Please send it again."
 USAGE = "TextBack: to answer #12 send R 12 <your answer>. To text any number send @07911123456 <text>."
 NO_SUCH_MESSAGE = "TextBack: there is no customer message #{id}. Send R <number> <your answer>."
 BAD_NUMBER = "TextBack: {number} is not a phone number I can text. Send @07911123456 <text>."
@@ -183,12 +184,22 @@ class Inbound:
         if sms.carrier:
             log.info("message %d from %s is carrier noise: stored, not relayed", sms.id, sms.number)
             return
-        keyword = None if sms.partial else classify(sms.body)
         owner = bool(settings.owner_phone) and sms.number == settings.owner_phone
+        if owner:
+            # the owner's texts are commands, never keywords: a "STOP" from the owner must not cut
+            # the owner off from the relays; half an answer is never forwarded to a customer
+            self.store.set_inbound_kind(conn, sms.id, "owner")
+            if sms.partial:
+                self._tell_owner(conn, settings, sms, PARTIAL_ANSWER, now)
+            else:
+                self._owner(conn, settings, sms, now)
+            return
+        keyword = None if sms.partial else classify(sms.body)
         if keyword == "stop":
             self.store.set_inbound_kind(conn, sms.id, "stop")
             if self.store.add_optout_in(conn, sms.number, now, sms.body.strip()[:40]):
-                self._answer(conn, settings, sms, "optout_confirm", now)
+                if self._answers_left(sms.number, now):
+                    self._answer(conn, settings, sms, "optout_confirm", now)
                 log.info("%s opted out (message %d)", sms.number, sms.id)
             return
         if keyword == "start" and self.store.is_opted_out(sms.number):
@@ -198,18 +209,15 @@ class Inbound:
                 self._answer(conn, settings, sms, "optin_confirm", now)
             log.info("%s opted back in (message %d)", sms.number, sms.id)
             return
-        if keyword == "help" and not owner:
+        if keyword == "help":
             self.store.set_inbound_kind(conn, sms.id, "help")
             if not self.store.is_opted_out(sms.number) and self._answers_left(sms.number, now):
                 self._answer(conn, settings, sms, "help", now)
             return
-        if owner:
-            self._owner(conn, settings, sms, now)
-        else:
-            self._relay(conn, settings, sms, now)
+        self._relay(conn, settings, sms, now)
 
     def _answers_left(self, number: str, now: datetime) -> bool:
-        sent = self.store.texts_since(("help", "optin_confirm"), now - HOUR, number)
+        sent = self.store.texts_since(("help", "optin_confirm", "optout_confirm"), now - HOUR, number)
         if sent >= ANSWERS_PER_NUMBER_PER_HOUR:
             log.warning("%s: %d automatic answers in the last hour; no more for now", number, sent)
             return False

@@ -38,7 +38,7 @@ def call_outcome(row) -> tuple[str, str]:
     if status == "ambiguous":
         return "bad", "Unsure whether the text went out (the box was interrupted while sending; not resent)"
     if status == "cancelled":
-        return "skip", "Not texted: the caller rang again and that call's text replaced this one"
+        return "skip", "Not texted: " + (row["message_error"] or "replaced by the text for a newer call")
     if status == "stale":
         return "skip", "Not texted: the text fell due while the box was off, too long ago"
     return "wait", status or "unknown"

@@ -13,7 +13,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 
 from agent.modem.pdu import PduError, segment_info
 from agent.policy import SKIP_REASONS
-from web import PAGE_SIZE, web_context
+from web import PAGE_SIZE, shop_settings, web_context
 
 __all__ = ["bp", "STATUS_WORDS", "KIND_WORDS", "AMBIGUOUS_EXPLAINED", "MAX_REPLY_PARTS", "page_number"]
 
@@ -29,7 +29,7 @@ STATUS_WORDS: dict[str, str] = {
     "delivered": "Delivered",
     "failed": "Failed: not sent",
     "ambiguous": "Unsure whether it was sent",
-    "cancelled": "Not sent: replaced by the text for a newer call",
+    "cancelled": "Not sent",
     "stale": "Not sent: it fell due while the box was off",
 }
 KIND_WORDS: dict[str, str] = {
@@ -70,7 +70,9 @@ def _checked_number(number: str) -> str:
 def inbox():
     """Conversations, newest activity first, with unread replies marked; 50 a page."""
     page = page_number()
-    rows = web_context().store.conversations(limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE)
+    owner = shop_settings().owner_phone
+    rows = web_context().store.conversations(limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE,
+                                             exclude=(owner,) if owner else ())
     return render_template("inbox.html", conversations=rows[:PAGE_SIZE], page=page,
                            has_next=len(rows) > PAGE_SIZE)
 

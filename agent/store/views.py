@@ -84,7 +84,7 @@ class ViewQueries:
 
     # ---- inbox and conversations -----------------------------------------------------------
 
-    def conversations(self, limit: int = 50, offset: int = 0) -> list[Conversation]:
+    def conversations(self, limit: int = 50, offset: int = 0, exclude: tuple[str, ...] = ()) -> list[Conversation]:
         """Numbers with messages, newest activity first.
 
         Walks messages_by_time from the newest message and stops once enough distinct numbers
@@ -94,14 +94,17 @@ class ViewQueries:
         wanted = offset + limit
         latest: dict[str, str] = {}
         with self.lock:
-            cursor = self.conn.execute("SELECT number, created_at FROM messages ORDER BY created_at DESC")
+            # carrier notices (balance, promos) and the owner's own phone (relays, R-answers) are not
+            # customer conversations
+            cursor = self.conn.execute("SELECT number, created_at FROM messages WHERE kind != 'carrier'"
+                                       " ORDER BY created_at DESC")
             try:
                 while len(latest) < wanted:
                     batch = cursor.fetchmany(500)
                     if not batch:
                         break
                     for number, created_at in batch:
-                        if number not in latest:
+                        if number not in latest and number not in exclude:
                             latest[number] = created_at
                             if len(latest) >= wanted:
                                 break

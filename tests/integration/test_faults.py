@@ -37,9 +37,9 @@ def test_text_queued_while_unplugged_goes_out_after_replug(start_agent):
 def test_hung_modem_is_reset_and_recovers(start_agent):
     agent = start_agent("quectel", service_options=FAST)
     agent.sim.mute = True
-    wait_for(lambda: agent.store.modem_state().get("online") is False, 15, "hung modem detected")
+    wait_for(lambda: agent.store.modem_state().get("online") is False, 30, "hung modem detected")
     agent.sim.mute = False
-    wait_for(lambda: agent.store.modem_state().get("online") is True, 15, "modem back after reset")
+    wait_for(lambda: agent.store.modem_state().get("online") is True, 30, "modem back after reset")
     agent.sim.call("+447911123456", rings=2)
     agent.wait_sent(1, timeout=5)
 
