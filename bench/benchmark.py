@@ -26,6 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from agent.clock import utc_iso, wait_until  # noqa: E402
+from bench.doc_block import write_block  # noqa: E402
 from agent.config import parse_config  # noqa: E402
 from agent.service import Service  # noqa: E402
 from agent.simulator import SimulatedModem  # noqa: E402
@@ -211,12 +212,7 @@ def main() -> None:
     report = "\n".join(lines)
     print(report)
     if args.write:
-        doc = ROOT / "docs" / "performance.md"
-        text = doc.read_text()
-        begin, end = "<!-- bench:begin -->", "<!-- bench:end -->"
-        head, _, rest = text.partition(begin)
-        _, _, tail = rest.partition(end)
-        doc.write_text(f"{head}{begin}\n{report}\n{end}{tail}")
+        write_block(ROOT / "docs" / "performance.md", "bench", report)
 
 
 if __name__ == "__main__":

@@ -26,6 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 from agent.clock import wait_until  # noqa: E402
 from agent.simulator import SimulatedModem  # noqa: E402
+from bench.doc_block import write_block  # noqa: E402
 
 CALLS = 40
 KILL_AT = {10: "while a text is queued", 20: "in the middle of AT+CMGS", 30: "right after a call"}
@@ -143,12 +144,7 @@ def main() -> None:
     text = report(run())
     print(text)
     if args.write:
-        doc = ROOT / "docs" / "reliability.md"
-        content = doc.read_text()
-        begin, end = "<!-- faults:begin -->", "<!-- faults:end -->"
-        head, _, rest = content.partition(begin)
-        _, _, tail = rest.partition(end)
-        doc.write_text(f"{head}{begin}\n{text}\n{end}{tail}")
+        write_block(ROOT / "docs" / "reliability.md", "faults", text)
 
 
 if __name__ == "__main__":
