@@ -32,7 +32,7 @@ def settle_call(store: Store, call_id: int, number: str | None, ended_at: dateti
     else:
         store.skip_call(call_id, decision.reason or "unknown")
         if decision.replace_message_id is not None:
-            store.cancel(decision.replace_message_id, "the caller's next call was answered")
+            store.cancel(decision.replace_message_id, "the caller's next call was answered", "answered")
         log.info("missed call %d: skipped, %s", call_id, decision.reason)
     return decision
 

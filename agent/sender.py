@@ -91,7 +91,7 @@ class Sender:
     def send(self, message: OutMessage) -> bool:
         if message.kind != "optout_confirm" and self.store.is_opted_out(message.number):
             # queued before the STOP arrived (a delayed text, a follow-up, an owner's answer): never send
-            self.store.cancel(message.id, "the number opted out (STOP) before this was sent")
+            self.store.cancel(message.id, "the number opted out (STOP) before this was sent", "opted_out")
             return False
         if message.kind == "followup" and not followup_still_wanted(self.store, message.call_id, message.number):
             self.store.cancel(message.id, "the caller replied; no follow-up needed")

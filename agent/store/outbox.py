@@ -80,10 +80,14 @@ class OutboxQueries:
             conn.execute("UPDATE messages SET status = 'stale', error_text = ? WHERE id = ? AND status = 'queued'",
                          (text, message_id))
 
-    def cancel(self, message_id: int, text: str) -> None:
+    def cancel(self, message_id: int, text: str, call_reason: str | None = None) -> None:
+        """Cancel a queued text; with call_reason, its call now reads skipped for that reason."""
         with self.transaction() as conn:
-            conn.execute("UPDATE messages SET status = 'cancelled', error_text = ? WHERE id = ? AND status = 'queued'",
-                         (text, message_id))
+            changed = conn.execute("UPDATE messages SET status = 'cancelled', error_text = ?"
+                                   " WHERE id = ? AND status = 'queued'", (text, message_id)).rowcount
+            if changed and call_reason:
+                conn.execute("UPDATE calls SET outcome = 'skipped', skip_reason = ? WHERE message_id = ?",
+                             (call_reason, message_id))
 
     def recover_interrupted(self) -> int:
         """At start-up: every `sending` row becomes `ambiguous` (it may have gone out). Returns how many."""

@@ -350,3 +350,14 @@ def test_stop_start_loop_gets_a_bounded_number_of_confirmations(start_agent):
     agent.service.wake()
     confirmations = [t for t in agent.sim.sent if t.number == "+447911123456"]
     assert 1 <= len(confirmations) <= 3
+
+
+def test_call_whose_text_was_stopped_reads_skipped_opted_out(start_agent):
+    agent = start_agent("sim800", rules={"delay_seconds": 2})
+    agent.sim.call("+447911123456", rings=2)
+    [call] = agent.wait_calls(1)
+    agent.sim.receive_sms("+447911123456", "STOP")
+    wait_for(lambda: agent.store.call(call.id).outcome == "skipped", 6, "the call re-marked")
+    assert agent.store.call(call.id).skip_reason == "opted_out"
+    assert [t.number for t in agent.sim.sent] == ["+447911123456"]     # the confirmation only
+    assert "won't get any more texts" in agent.sim.sent[0].text
