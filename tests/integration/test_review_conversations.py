@@ -13,6 +13,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from agent.clock import utc_iso
+
 from agent.modem.pdu import encode_deliver
 from tests.conftest import wait_for
 
@@ -41,9 +43,18 @@ def put_on_sim(sim, pdu: str, index: int | None = None) -> int:
     return index
 
 
+def loop_turns(agent, turns: int = 2) -> None:
+    """Wait until the agent loop has started `turns` fresh turns (each turn reads the modem's lines,
+    settles calls and sends what is due), so anything it was going to do has been done."""
+    for _ in range(turns):
+        mark = agent.service.clock.monotonic()
+        agent.service.wake()
+        wait_for(lambda: agent.service.last_loop > mark, 5, "a turn of the agent loop")
+
+
 def settle(agent, seconds: float = 0.6) -> None:
     """Give the agent a few loop turns, then insist its queue is empty."""
-    time.sleep(seconds)
+    loop_turns(agent, max(2, int(seconds / 0.2)))
     wait_for(lambda: agent.store.queue_length() == 0, 5, "the queue to drain")
 
 
@@ -71,7 +82,8 @@ def test_stop_while_the_missed_call_text_waits_out_its_delay(start_agent):
     assert call.outcome == "texted"             # queued, waiting out its 2 s
     agent.sim.receive_sms(CUSTOMER, "STOP")
     wait_for(lambda: sent_to(agent, CUSTOMER), 5, "the opt-out confirmation")
-    time.sleep(2.5)                              # past the missed-call text's due time
+    due = agent.store.message(call.message_id)["due_at"]
+    wait_for(lambda: utc_iso(datetime.now(timezone.utc)) > due, 5, "the missed-call text's due time")
     settle(agent, 0.2)
     texts = sent_to(agent, CUSTOMER)
     assert len(texts) == 1 and "you won't get any more texts" in texts[0].text
@@ -92,8 +104,8 @@ def test_stop_arriving_between_the_parts_of_a_long_reply(start_agent):
     now = datetime.now(timezone.utc)
     first, second = encode_deliver(CUSTOMER, LONG, sent_at=now, concat_ref=77)
     [stop] = encode_deliver(CUSTOMER, "STOP", sent_at=now + timedelta(seconds=1))
-    put_on_sim(agent.sim, first)
-    time.sleep(0.3)
+    index = put_on_sim(agent.sim, first)
+    wait_for(lambda: index not in agent.sim.state.storage, 5, "part 1 read and stored")
     put_on_sim(agent.sim, stop)
     wait_for(lambda: sent_to(agent, CUSTOMER), 5, "the opt-out confirmation")
     put_on_sim(agent.sim, second)
@@ -140,7 +152,7 @@ def test_cmti_for_an_index_already_read_changes_nothing_and_later_replies_still_
     wait_for(lambda: index not in agent.sim.state.storage, 5, "the SIM copy deleted")
     agent.sim.emit(f'+CMTI: "SM",{index}')          # a repeated notification
     agent.sim.emit(f'+CMTI: "SM",{index}')
-    time.sleep(0.3)
+    loop_turns(agent)
     agent.sim.receive_sms(OTHER, "Second question")
     wait_for(lambda: len(sent_to(agent, OWNER)) == 2, 5, "the second relay")
     settle(agent)
@@ -265,10 +277,11 @@ def test_relay_to_the_boxs_own_number_does_not_loop(start_agent):
     thread.start()
     try:
         agent.sim.receive_sms(CUSTOMER, "Is the bike still for sale?")
-        time.sleep(2.5)
+        wait_for(lambda: len(sim.sent) >= 6, 10, "the relay and the usage replies")
+        settle(agent, 2.5)
         assert len(sim.sent) <= 8, [s.text for s in sim.sent]
         before = len(sim.sent)
-        time.sleep(1)
+        settle(agent, 1.0)
         assert len(sim.sent) == before
     finally:
         stop.set()
