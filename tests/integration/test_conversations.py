@@ -6,24 +6,12 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-import agent.service
 from agent.modem.pdu import encode_deliver, encode_status_report
 from agent.simulator import SimulatedModem
 from tests.conftest import wait_for
-
-pytestmark = pytest.mark.skipif(not hasattr(agent.service, "Inbound"),
-                                reason="agent.service does not hand received SMS to agent.inbound.Inbound yet")
-
-OWNER = "+447911000001"
-CUSTOMER = "+447911123456"
-LONG = ("Hello, this is Sam. I called about the blue road bike in your window. Is it still for sale, and could "
-        "I come and try it on Saturday morning around ten? If not Saturday then Sunday works too, any time "
-        "after lunch. Thanks a lot, speak soon!")
+from tests.integration.conversation_data import CUSTOMER, LONG, OWNER, inbox
 
 
-def inbox(agent, number: str | None = None) -> list:
-    rows = agent.store.query("SELECT * FROM messages WHERE direction = 'in' ORDER BY id")
-    return [row for row in rows if number is None or row["number"] == number]
 
 
 def wait_inbox(agent, count: int, number: str | None = None) -> list:

@@ -14,21 +14,11 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from agent.clock import utc_iso
-
 from agent.modem.pdu import encode_deliver
 from tests.conftest import wait_for
+from tests.integration.conversation_data import CUSTOMER, LONG, OWNER, inbox
 
-OWNER = "+447911000001"
-CUSTOMER = "+447911123456"
 OTHER = "+447911654321"
-LONG = ("Hello, this is Sam. I called about the blue road bike in your window. Is it still for sale, and could "
-        "I come and try it on Saturday morning around ten? If not Saturday then Sunday works too, any time "
-        "after lunch. Thanks a lot, speak soon!")
-
-
-def inbox(agent, number: str | None = None) -> list:
-    rows = agent.store.query("SELECT * FROM messages WHERE direction = 'in' ORDER BY id")
-    return [row for row in rows if number is None or row["number"] == number]
 
 
 def sent_to(agent, number: str) -> list:
