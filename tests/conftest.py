@@ -89,7 +89,8 @@ def start_agent(tmp_path: Path):
     sims: list[SimulatedModem] = []
 
     def start(family: str = "sim800", sim: SimulatedModem | None = None, ring_interval: float = 0.2,
-              service_options: dict[str, Any] | None = None, **sections: dict[str, Any]) -> RunningAgent:
+              service_options: dict[str, Any] | None = None, ready_timeout: float = 10.0,
+              **sections: dict[str, Any]) -> RunningAgent:
         if sim is None:
             sim = SimulatedModem(family, ring_interval=ring_interval, link_path=tmp_path / "modem").start()
             sims.append(sim)
@@ -101,7 +102,7 @@ def start_agent(tmp_path: Path):
         thread.start()
         agent = RunningAgent(sim, service, Store.open(config.storage.database), config, stop, thread)
         running.append(agent)
-        agent.wait_ready()
+        agent.wait_ready(ready_timeout)
         return agent
 
     yield start

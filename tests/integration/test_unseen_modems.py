@@ -15,16 +15,13 @@ import select
 import threading
 import time
 from collections import deque
-from pathlib import Path
 from typing import Any, Callable, Iterable
 
 import pytest
 
 from agent.modem.link import SerialLink
-from agent.service import Service
 from agent.simulator import SimulatedModem
-from agent.store import Store
-from tests.conftest import RunningAgent, make_config, wait_for
+from tests.conftest import RunningAgent, wait_for
 from tests.integration.test_link import Peer
 
 A = "+447911123456"
@@ -184,30 +181,17 @@ def ringing(number: str | None, rings: int = 2, gap: float = 0.2, *, end: Iterab
 
 
 @pytest.fixture
-def agent_on(tmp_path: Path):
+def agent_on(start_agent):
     """agent_on(sim, ready_timeout=…, service_options=…, **config sections) → RunningAgent."""
-    running: list[RunningAgent] = []
     sims: list[SimulatedModem] = []
 
-    def start(sim: ScriptedModem, *, ready_timeout: float = 6.0, service_options: dict[str, Any] | None = None,
-              **sections: dict[str, Any]) -> RunningAgent:
+    def start(sim: ScriptedModem, *, ready_timeout: float = 6.0, **options: Any) -> RunningAgent:
         if not sim._alive:
             sim.start()
         sims.append(sim)
-        config = make_config(tmp_path, port=sim.port, **sections)
-        store = Store.open(config.storage.database)
-        service = Service(config, store, **(service_options or {}))
-        stop = threading.Event()
-        thread = threading.Thread(target=service.run, args=(stop,), daemon=True)
-        thread.start()
-        agent = RunningAgent(sim, service, Store.open(config.storage.database), config, stop, thread)
-        running.append(agent)
-        agent.wait_ready(ready_timeout)
-        return agent
+        return start_agent(sim=sim, ready_timeout=ready_timeout, **options)
 
     yield start
-    for agent in running:
-        agent.stop()
     for sim in sims:
         sim.stop()
 
