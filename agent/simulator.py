@@ -223,11 +223,13 @@ class SimulatedModem:
                     end = re.search(rb"[\x1a\x1b]", buffer)
                     if not end:
                         break
-                    pdu, cancel = buffer[:end.start()].decode(errors="replace").strip(), buffer[end.start()] == 0x1B
+                    raw_pdu, cancel = buffer[:end.start()], buffer[end.start()] == 0x1B
                     buffer = buffer[end.end():]
                     pdu_for = None
+                    if self.state.echo:
+                        self.write(raw_pdu + b"\x1a")      # a modem in echo mode echoes the PDU too
                     if not cancel:
-                        self._submit(pdu)
+                        self._submit(raw_pdu.decode(errors="replace").strip())
                     continue
                 if b"\r" not in buffer:
                     break
@@ -237,15 +239,27 @@ class SimulatedModem:
                     continue
                 self.commands.append(command)
                 if self.state.echo:
-                    self.write(raw + b"\r")
+                    self._echo(raw)
+                self._received(command)
                 if self.mute:
                     continue
                 if command.upper().startswith("AT+CMGS="):
                     self.cmgs_times.append(time.monotonic())
                     pdu_for = int(command.split("=")[1] or 0)
-                    self.write(b"\r\n> ")
+                    self._prompt()
                     continue
                 self._answer(command)
+
+    # hooks a variant modem overrides (tests of modems we have not seen)
+
+    def _echo(self, raw: bytes) -> None:
+        self.write(raw + b"\r")
+
+    def _received(self, command: str) -> None:
+        """Called for every command line, after its echo and before the answer."""
+
+    def _prompt(self) -> None:
+        self.write(b"\r\n> ")
 
     def _ok(self, *lines: str) -> None:
         self.write("".join(f"\r\n{line}\r\n" for line in lines).encode() + b"\r\nOK\r\n")

@@ -9,9 +9,6 @@ none for a withheld caller, and a later call still gets its text.
 from __future__ import annotations
 
 import itertools
-import os
-import re
-import select
 import threading
 import time
 from collections import deque
@@ -99,58 +96,21 @@ class ScriptedModem(SimulatedModem):
         finally:
             self.submitting.clear()
 
-    def _serve(self) -> None:
-        buffer = b""
-        pdu_for: int | None = None
-        while self._alive:
-            try:
-                ready, _, _ = select.select([self._master], [], [], 0.05)
-                if not ready:
-                    continue
-                chunk = os.read(self._master, 4096)
-            except OSError:
-                time.sleep(0.05)
-                continue
-            buffer += chunk
-            while True:
-                if pdu_for is not None:
-                    end = re.search(rb"[\x1a\x1b]", buffer)
-                    if not end:
-                        break
-                    raw_pdu = buffer[:end.start()]
-                    cancel = buffer[end.start()] == 0x1B
-                    buffer = buffer[end.end():]
-                    pdu_for = None
-                    if self.state.echo:
-                        self.write(raw_pdu + b"\x1a")   # a real modem in echo mode echoes the PDU too
-                    if not cancel:
-                        self._submit(raw_pdu.decode(errors="replace").strip())
-                    continue
-                if b"\r" not in buffer:
-                    break
-                raw, buffer = buffer.split(b"\r", 1)
-                command = raw.decode(errors="replace").strip()
-                if not command:
-                    continue
-                self.commands.append(command)
-                if self.state.echo:
-                    self.write(self.echo_form(raw) + b"\r")
-                if self.boot_noise:
-                    self.emit(self.boot_noise.popleft())
-                pause = next(self.delays)
-                if pause:
-                    time.sleep(pause)
-                if self.mute:
-                    continue
-                if command.upper().startswith("AT+CMGS="):
-                    self.cmgs_times.append(time.monotonic())
-                    pdu_for = int(command.split("=")[1] or 0)
-                    if self.before_prompt is not None:
-                        hook, self.before_prompt = self.before_prompt, None
-                        hook()
-                    self.write(self.prompt)
-                    continue
-                self._answer(command)
+    def _echo(self, raw: bytes) -> None:
+        self.write(self.echo_form(raw) + b"\r")
+
+    def _received(self, command: str) -> None:
+        if self.boot_noise:
+            self.emit(self.boot_noise.popleft())
+        pause = next(self.delays)
+        if pause:
+            time.sleep(pause)
+
+    def _prompt(self) -> None:
+        if self.before_prompt is not None:
+            hook, self.before_prompt = self.before_prompt, None
+            hook()
+        self.write(self.prompt)
 
 
 # ---- scripts of calls ----------------------------------------------------------------------------
