@@ -8,22 +8,34 @@ because the policy is a pure function and the dedup window still applies).
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import datetime
 
 from agent.clock import parse_utc
 from agent.policy import CallFacts, Decision, decide
 from agent.store import History, Store
 
-__all__ = ["settle_call", "settle_pending_calls"]
+__all__ = ["settle_call", "settle_pending_calls", "decide_call"]
 
 log = logging.getLogger(__name__)
 
 
-def settle_call(store: Store, call_id: int, number: str | None, ended_at: datetime, answered: bool,
-                now: datetime) -> Decision:
+def decide_call(store: Store, number: str | None, ended_at: datetime, answered: bool, now: datetime,
+                texted_in_memory_at: datetime | None = None) -> Decision:
+    """The policy's decision for a call, from what the store can read (reads work while another
+    program holds the write lock, and on a full disk). `texted_in_memory_at`: a text to this number
+    sent from memory that the store does not hold yet."""
     settings = store.load_settings()
     history = store.history(number, now, settings.dedup_hours) if number else History()
-    decision = decide(CallFacts(number, ended_at, answered), settings, history, now)
+    if texted_in_memory_at is not None and (history.last_text_at is None or history.last_text_at < texted_in_memory_at):
+        history = replace(history, last_text_at=texted_in_memory_at)
+    return decide(CallFacts(number, ended_at, answered), settings, history, now)
+
+
+def settle_call(store: Store, call_id: int, number: str | None, ended_at: datetime, answered: bool,
+                now: datetime, decision: Decision | None = None) -> Decision:
+    if decision is None:
+        decision = decide_call(store, number, ended_at, answered, now)
     if decision.text:
         assert number and decision.body and decision.due_at and decision.template
         store.queue_text_for_call(call_id, number=number, body=decision.body, kind=decision.template,

@@ -128,7 +128,8 @@ SCHEMA: dict[str, dict[str, tuple[Any, Callable[[Any], Any], str]]] = {
         "port": ("/dev/textback-modem", _nonempty, "serial port of the modem's AT interface"),
         "baudrate": (115200, _int_range(1200, 4_000_000), "serial speed (USB modems ignore it)"),
         "pin": ("", _pin, "SIM PIN, only if the SIM asks for one"),
-        "family": ("auto", _choice("auto", "sim800", "sim7600", "quectel", "huawei", "ublox", "generic"),
+        "family": ("auto", _choice("auto", "sim800", "sim7600", "quectel", "huawei", "ublox", "wavecom", "cinterion",
+                                   "generic"),
                    "modem family; auto asks the modem"),
         "flow_control": ("none", _choice("none", "rtscts"), "hardware flow control on the serial line"),
         "ring_timeout_margin": (3.0, _float_range(0.2, 30.0),
@@ -140,6 +141,8 @@ SCHEMA: dict[str, dict[str, tuple[Any, Callable[[Any], Any], str]]] = {
         "backup_keep": (7, _int_range(0, 365), "nightly backups kept in <data folder>/backups (0 = none)"),
         "retention_days": (0, _int_range(0, 36500), "delete calls and texts older than this (0 = keep all; "
                            "opt-outs are always kept)"),
+        "import_max_age_hours": (24, _int_range(1, 24 * 365), "an SMS found on the SIM older than this (by its "
+                                 "service-centre time) is kept as history: never answered, relayed or acted on"),
     },
     "web": {
         "host": ("0.0.0.0", _nonempty, "address the web UI listens on"),
@@ -160,6 +163,10 @@ SCHEMA: dict[str, dict[str, tuple[Any, Callable[[Any], Any], str]]] = {
     "hours": {day: ([], _ranges, f"opening hours on {day}") for day in DAYS},
     "owner": {
         "phone": ("", _phone_or_empty, "owner's mobile: never texted back, gets relayed replies"),
+    },
+    "alerts": {
+        "offline_minutes": (5, _int_range(1, 1440), "text the owner when the box is back after it could not hear "
+                            "calls for at least this many minutes (at most 3 such texts a day)"),
     },
     "line": {
         "mode": ("own_sim", _choice("own_sim", "forwarded"),
@@ -186,6 +193,7 @@ class StorageConfig:
     database: str = "textback.db"
     backup_keep: int = 7
     retention_days: int = 0
+    import_max_age_hours: int = 24
 
 
 @dataclass(frozen=True)
@@ -215,6 +223,11 @@ class OwnerConfig:
 
 
 @dataclass(frozen=True)
+class AlertsConfig:
+    offline_minutes: int = 5
+
+
+@dataclass(frozen=True)
 class LineConfig:
     mode: str = "own_sim"
     ring_out_after_rings: int = 0
@@ -230,12 +243,14 @@ class Config:
     hours: dict[str, tuple[str, ...]] = field(default_factory=lambda: {d: () for d in DAYS})
     owner: OwnerConfig = field(default_factory=OwnerConfig)
     line: LineConfig = field(default_factory=LineConfig)
+    alerts: AlertsConfig = field(default_factory=AlertsConfig)
     source: str = "<defaults>"
 
 
 _SECTION_TYPES = {
     "modem": ModemConfig, "storage": StorageConfig, "web": WebConfig,
     "business": BusinessConfig, "rules": RulesConfig, "owner": OwnerConfig, "line": LineConfig,
+    "alerts": AlertsConfig,
 }
 
 

@@ -9,6 +9,7 @@ __all__ = [
     "CommandError",
     "SimPinRequired",
     "TemplateError",
+    "StorageError",
 ]
 
 
@@ -58,3 +59,17 @@ class SimPinRequired(ModemError):
 
 class TemplateError(TextBackError):
     """A message template cannot be used (unknown placeholder, too long)."""
+
+
+class StorageError(TextBackError):
+    """SQLite could not take a write: the database is locked by another process, the disk is full,
+    or the card failed. What had to be written is kept in memory and written again later."""
+
+    kind: str = "io"      # "locked", "full" or "io"
+
+    def __init__(self, kind: str, detail: str):
+        self.kind = kind
+        self.detail = detail
+        words = {"locked": "the database is locked by another program",
+                 "full": "the disk is full", "io": "the database could not be written"}[kind]
+        super().__init__(f"{words} ({detail})")

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 __all__ = [
     "Ring", "CallerId", "CallListed", "CallEnded", "CallAnswered",
     "SmsStored", "SmsDelivered", "StatusReportStored", "StatusReportDelivered", "Noise", "Unknown", "Event",
+    "ModemRestarted", "StorageFull",
 ]
 
 
@@ -73,6 +74,20 @@ class StatusReportDelivered:
 
 
 @dataclass(frozen=True)
+class ModemRestarted:
+    """A start-up line (RDY, SMS Ready, PB DONE, ^SYSSTART, +WIND: 4 …) seen after our own set-up:
+    the modem rebooted and forgot its settings (echo on, caller ID off, no SMS notices)."""
+    text: str
+    power: bool = False      # an under-voltage warning: the supply is too weak
+
+
+@dataclass(frozen=True)
+class StorageFull:
+    """The modem says its SMS storage is full (+QIND: "smsfull", ^SMMEMFULL, +CIEV smsfull)."""
+    storage: str
+
+
+@dataclass(frozen=True)
 class Noise:
     """A known line that needs no action (^RSSI, RDY, +CPIN: READY, Call Ready …)."""
     text: str
@@ -84,4 +99,4 @@ class Unknown:
 
 
 Event = (Ring | CallerId | CallListed | CallEnded | CallAnswered | SmsStored | SmsDelivered
-         | StatusReportStored | StatusReportDelivered | Noise | Unknown)
+         | StatusReportStored | StatusReportDelivered | ModemRestarted | StorageFull | Noise | Unknown)

@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from agent.clock import Clock, parse_utc
-from agent.errors import TemplateError
+from agent.errors import StorageError, TemplateError
 from agent.hours import describe_next_open, parse_hours
 from agent.keywords import classify, owner_command
 from agent.modem.pdu import Deliver, PduError, StatusReport, decode_pdu
@@ -70,6 +70,16 @@ def report_meaning(status: int) -> str:
     return f"not delivered: {reason} (status {status:#04x})"
 
 
+def _describe(sms: Deliver, content: str) -> str:
+    try:
+        from agent.modem.pdu import describe_non_text
+        return describe_non_text(sms)
+    except ImportError:
+        return {"binary": "sent a data message (settings or an app message), not shown",
+                "indication": "a voicemail or message-waiting indication",
+                "silent": "a silent network message (type 0)"}.get(content, "a message that is not text")
+
+
 @dataclass(frozen=True)
 class _Received:
     id: int
@@ -84,10 +94,40 @@ def _is_carrier(sender: str, toa: int) -> bool:
     return (toa >> 4) & 0x07 == 5 or not digits.isdigit() or len(digits) <= 6
 
 
+PICTURE_MESSAGE = "sent a picture message (it can't be shown here; call or text them back)"
+
+
+def _content(sms: Deliver) -> str:
+    return getattr(sms, "content", "text")
+
+
 class Inbound:
-    def __init__(self, store: Store, clock: Clock):
+    def __init__(self, store: Store, clock: Clock, import_max_age_hours: int = 24):
         self.store = store
         self.clock = clock
+        self.max_age = timedelta(hours=import_max_age_hours)
+        self.history_imported = 0
+
+    def take_stored(self, pdu_hex: str, stat: int) -> bool:
+        """A message read from a SIM storage (stat as 27.005: 0 unread, 1 read, 2 unsent, 3 sent).
+        Drafts and sent messages an old phone left are not customer messages: kept as that phone's
+        history. True once committed, so the SIM copy may be deleted."""
+        if stat in (2, 3):
+            try:
+                decoded = decode_pdu(pdu_hex)
+                number = getattr(decoded, "recipient", "") or getattr(decoded, "number", "") or ""
+                body = getattr(decoded, "text", "") or ""
+            except PduError as error:
+                number, body = "", f"(unreadable: {error})"
+            try:
+                if self.store.add_sim_history(stat=stat, number=str(number), body=str(body), pdu=pdu_hex,
+                                              now=self.clock.now()):
+                    self.history_imported += 1
+            except (sqlite3.Error, StorageError) as error:
+                log.error("could not keep a SIM draft (%s); it stays on the SIM", error)
+                return False
+            return True
+        return self.receive_pdu(pdu_hex)
 
     # ---- from the modem ------------------------------------------------------------------------
 
@@ -108,13 +148,17 @@ class Inbound:
                 self._report(decoded, pdu_hex, now)
             else:
                 self.store.record_unreadable(pdu_hex, "an SMS-SUBMIT (a text to send), not a received one", now)
-        except sqlite3.Error:
-            log.exception("could not store a received SMS; it stays on the SIM for another try")
+        except (sqlite3.Error, StorageError) as error:
+            log.error("could not store a received SMS (%s); it stays on the SIM for another try", error)
             return False
         return True
 
     def _deliver(self, sms: Deliver, now: datetime) -> None:
         settings = self.store.load_settings()
+        history = sms.sent_at < now - self.max_age
+        content = _content(sms)
+        if content != "text":
+            return self._non_text(sms, content, history, settings, now)
         concat = sms.concat
         if concat is None or concat.total < 2 or not 1 <= concat.seq <= concat.total:
             ref, total, seq = -1, 1, 1
@@ -129,7 +173,7 @@ class Inbound:
                 return
             if ref == -1:
                 self._store_whole(conn, settings, sms.sender, sms.sender_toa, sms.text, sms.encoding,
-                                  sms.sent_at, [part_id], partial=False, now=now)
+                                  sms.sent_at, [part_id], partial=False, now=now, history=history)
                 return
             parts = self._first_of_each(self.store.waiting_parts(sms.sender, ref, total))
             if len(parts) < total:
@@ -170,13 +214,47 @@ class Inbound:
                           partial=len(parts) < total, now=now)
 
     def _store_whole(self, conn: sqlite3.Connection, settings: Settings, sender: str, toa: int, body: str,
-                     encoding: str, sent_at: datetime, part_ids: list[int], *, partial: bool, now: datetime) -> None:
+                     encoding: str, sent_at: datetime, part_ids: list[int], *, partial: bool, now: datetime,
+                     history: bool = False) -> None:
         carrier = _is_carrier(sender, toa)
         number = sender if carrier else (to_e164(sender, settings.country) or sender)
-        message_id = self.store.add_inbound(conn, number=number, body=body, kind="carrier" if carrier else "sms",
+        history = history or sent_at < now - self.max_age
+        kind = "carrier" if carrier else ("history" if history else "sms")
+        message_id = self.store.add_inbound(conn, number=number, body=body, kind=kind,
                                             status="partial" if partial else "received", sent_at=sent_at,
                                             encoding=encoding, part_ids=part_ids, now=now)
+        if history:
+            # an old SIM's inbox (or a message held for days): the conversation keeps it, nothing acts on it
+            self.history_imported += 1
+            log.info("message %d from %s sent %s is older than %s: kept as history", message_id, number,
+                     sent_at.isoformat(), self.max_age)
+            return
         self._act(conn, settings, _Received(message_id, number, body, partial, carrier), now)
+
+    def _non_text(self, sms: Deliver, content: str, history: bool, settings: Settings, now: datetime) -> None:
+        """Picture messages, data, indications, silent type-0: never read as words, never answered.
+        A caller's picture message is shown and relayed as a sentence; the rest are records only."""
+        carrier = _is_carrier(sms.sender, sms.sender_toa)
+        number = sms.sender if carrier else (to_e164(sms.sender, settings.country) or sms.sender)
+        concat = sms.concat
+        ref, total, seq = (concat.ref, concat.total, concat.seq) if concat and concat.total > 1 else (-1, 1, 1)
+        body = PICTURE_MESSAGE if content == "mms" else _describe(sms, content)
+        with self.store.transaction() as conn:
+            part_id = self.store.add_part(conn, sender=sms.sender, sender_toa=sms.sender_toa, sent_at=sms.sent_at,
+                                          concat_ref=ref if ref != -1 else -2, total=total, seq=seq,
+                                          text=f"{content}:{getattr(sms, 'data', b'').hex()}"[:4000],
+                                          encoding=content, now=now)
+            if part_id is None or seq != 1 and content != "mms":
+                return          # read again, or a later part of a data message: the first part speaks for it
+            if content == "mms" and seq != 1:
+                return          # one picture message is one conversation entry (its first part)
+            kind = "history" if history else ("mms" if content == "mms" else "nontext")
+            message_id = self.store.add_inbound(conn, number=number, body=body, kind=kind, status="received",
+                                                sent_at=sms.sent_at, encoding=content, part_ids=[part_id], now=now)
+            if content == "mms" and not history and not carrier and number != settings.owner_phone:
+                self._relay(conn, settings, _Received(message_id, number, body, False, False), now)
+        if content == "indication" and not history:
+            self.store.set_modem_state(now, voicemail_indication=body)
 
     # ---- what a message means --------------------------------------------------------------------
 

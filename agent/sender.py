@@ -8,16 +8,17 @@ not definite: the text is `ambiguous`, shown to the owner, and never resent auto
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from agent.clock import Clock, parse_utc
+from agent.clock import Clock
 from agent.errors import CommandError, ModemError
 from agent.followup import followup_still_wanted
 from agent.modem.modem import Modem
 from agent.modem.pdu import encode_submit, segment_info
 from agent.store import OutMessage, Store
 
-__all__ = ["Sender", "TRANSIENT_CMS", "CMS_MEANINGS", "BACKOFF_SECONDS", "cms_meaning"]
+__all__ = ["Sender", "DirectResult", "AUTO_KINDS", "TRANSIENT_CMS", "CMS_MEANINGS", "BACKOFF_SECONDS", "cms_meaning"]
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +38,7 @@ CMS_MEANINGS: dict[int, str] = {
 }
 BACKOFF_SECONDS = (10, 30, 120, 600, 1800)
 AUTO_KINDS = frozenset({"missed_open", "missed_closed", "followup"})
+NEVER_CANCELLED_KINDS = frozenset({"optout_confirm", "owner_alert"})
 
 
 _CODE_BY_MEANING = {meaning.lower(): code for code, meaning in CMS_MEANINGS.items()}
@@ -57,39 +59,58 @@ def cms_meaning(code: int | None) -> str:
     return CMS_MEANINGS.get(code, "network error")
 
 
+@dataclass
+class _InFlight:
+    """The text being sent: its parts, and how far it got."""
+    message: OutMessage
+    parts: list
+    refs: list[int]
+    next_part: int
+
+
+@dataclass(frozen=True)
+class DirectResult:
+    """A text sent straight from memory (the database could not be written)."""
+    status: str                 # sent, failed or ambiguous
+    refs: tuple[int, ...]
+    parts: int
+    encoding: str
+    error: str = ""
+
+
 class Sender:
-    def __init__(self, store: Store, modem: Modem, clock: Clock, max_late_minutes: int = 30,
-                 backoff: tuple[float, ...] = BACKOFF_SECONDS):
+    """Sends at most one SMS part per call of `send_next_part`, so the agent loop reads the modem's
+    lines and runs its other work between the parts of a long text and between texts."""
+
+    def __init__(self, store: Store, modem: Modem, clock: Clock, backoff: tuple[float, ...] = BACKOFF_SECONDS):
         self.backoff = backoff
         self.store = store
         self.modem = modem
         self.clock = clock
-        self.max_late_minutes = max_late_minutes
+        self.current: _InFlight | None = None
 
-    def send_due(self, limit: int = 10) -> int:
-        """Send what is due now; returns how many texts went out. ModemGone/ModemTimeout propagate
-        (after the text's state is recorded) so the service can reconnect."""
-        sent = 0
+    def send_next_part(self) -> bool:
+        """One step of the queue: send the next part of the text in progress, or start the next due
+        text. Returns True when it did something (call again), False when nothing is due.
+        ModemGone/ModemTimeout propagate (after the text's state is recorded) so the agent can
+        reconnect."""
         if not self.modem.pdu_mode:
-            return sent
-        for message in self.store.due_messages(self.clock.now(), limit):
-            if self._stale(message):
-                continue
-            if self.send(message):
-                sent += 1
-        return sent
-
-    def _stale(self, message: OutMessage) -> bool:
-        if message.kind not in AUTO_KINDS or message.due_at is None or message.attempts:
             return False
-        late = self.clock.now() - parse_utc(message.due_at)
-        if late > timedelta(minutes=self.max_late_minutes):
-            self.store.mark_stale(message.id, f"due {int(late.total_seconds() // 60)} min ago while the box was off")
-            return True
-        return False
+        if self.current is None:
+            due = self.store.due_messages(self.clock.now(), 1)
+            if not due:
+                return False
+            if not self._begin(due[0]):
+                return True
+        return self._send_part()
 
-    def send(self, message: OutMessage) -> bool:
-        if message.kind != "optout_confirm" and self.store.is_opted_out(message.number):
+    @property
+    def busy(self) -> bool:
+        """A text is half sent: its next part goes before anything else is started."""
+        return self.current is not None
+
+    def _begin(self, message: OutMessage) -> bool:
+        if message.kind not in NEVER_CANCELLED_KINDS and self.store.is_opted_out(message.number):
             # queued before the STOP arrived (a delayed text, a follow-up, an owner's answer): never send
             self.store.cancel(message.id, "the number opted out (STOP) before this was sent", "opted_out")
             return False
@@ -101,24 +122,61 @@ class Sender:
         encoding = segment_info(message.body).encoding
         if not self.store.claim(message.id, concat_ref, len(parts), encoding):
             return False
-        refs = list(message.refs)
+        self.current = _InFlight(message, parts, list(message.refs), message.parts_sent)
+        return True
+
+    def _send_part(self) -> bool:
+        flight = self.current
+        assert flight is not None
+        message = flight.message
+        part = flight.parts[flight.next_part]
         try:
-            for part in parts[message.parts_sent:]:
-                reference = self.modem.send_pdu(part.tpdu_length, part.hex)
-                refs.append(reference if reference is not None else -1)
-                self.store.part_sent(message.id, part.part, refs)
+            reference = self.modem.send_pdu(part.tpdu_length, part.hex)
         except CommandError as error:
+            self.current = None
             self._refused(message, error)
-            return False
+            return True
         except ModemError as error:
-            if error.after_pdu:
+            self.current = None
+            if error.after_pdu or flight.next_part > 0:
                 self.store.mark_ambiguous(message.id, f"no confirmation from the modem ({error}); not resent")
             else:
                 self._retry(message, None, f"modem not ready: {error}")
             raise
+        flight.refs.append(reference if reference is not None else -1)
+        flight.next_part += 1
+        self.store.part_sent(message.id, part.part, flight.refs)
+        if flight.next_part < len(flight.parts):
+            return True
+        self.current = None
         self.store.mark_sent(message.id, self.clock.now())
-        log.info("text %d sent (%d part%s)", message.id, len(parts), "s" if len(parts) > 1 else "")
+        log.info("text %d sent (%d part%s)", message.id, len(flight.parts), "s" if len(flight.parts) > 1 else "")
         return True
+
+    def abandon(self, why: str) -> None:
+        """Stop with a text half sent (the agent is stopping): it may have reached the phone in part."""
+        if self.current is not None:
+            self.store.mark_ambiguous(self.current.message.id, f"{why} after {self.current.next_part} of "
+                                      f"{len(self.current.parts)} parts; not resent")
+            self.current = None
+
+    def send_direct(self, number: str, body: str) -> DirectResult:
+        """Send a text that only exists in memory (its call could not be written to the database: a
+        locked database or a full disk). The text needs no disk; the record is written later."""
+        parts = encode_submit(number, body, concat_ref=(hash(number) & 0xFF), status_report=True)
+        encoding = segment_info(body).encoding
+        refs: list[int] = []
+        try:
+            for part in parts:
+                reference = self.modem.send_pdu(part.tpdu_length, part.hex)
+                refs.append(reference if reference is not None else -1)
+        except CommandError as error:
+            return DirectResult("failed", tuple(refs), len(parts), encoding, str(error))
+        except ModemError as error:
+            if error.after_pdu or refs:
+                return DirectResult("ambiguous", tuple(refs), len(parts), encoding, str(error))
+            raise
+        return DirectResult("sent", tuple(refs), len(parts), encoding)
 
     def _refused(self, message: OutMessage, error: CommandError) -> None:
         code = cms_code(error) if error.kind == "CMS" else None

@@ -20,7 +20,7 @@ import serial
 from agent.errors import CommandError, ModemError, ModemGone, ModemTimeout
 from agent.modem.urc import PDU_FOLLOWS, URC_PREFIXES
 
-__all__ = ["Line", "SerialLink", "decode_line", "take_lines"]
+__all__ = ["Line", "SerialLink", "decode_line", "take_lines", "timeout_for", "TIMEOUTS"]
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +28,27 @@ _FINAL = re.compile(r"^(OK|ERROR|COMMAND NOT SUPPORT|TOO MANY PARAMETERS|\+CM[ES
 _OWNER = re.compile(r"^AT([+^*$#%][A-Z0-9]+)", re.IGNORECASE)
 _EOL = re.compile(rb"[\r\n]")
 _MAX_PARTIAL = 8192
+
+# How long a command may take, by what it is (seconds). A congested network takes up to a minute
+# to accept a text; AT+COPS? may search for minutes (vendors document up to 180 s) and is asked
+# for with a bound; a keep-alive answers at once or the modem is in trouble.
+TIMEOUTS: tuple[tuple[str, float], ...] = (
+    ("AT+CMGS", 90.0), ("AT+COPS", 45.0), ("AT+CMGL", 30.0), ("AT+CPBR", 20.0), ("AT+CFUN", 30.0),
+    ("AT+CPIN=", 15.0), ("AT+CPIN", 10.0), ("AT+CMGR", 10.0), ("AT+CMGD", 10.0), ("AT+CPMS", 10.0),
+    ("AT+CCFC", 20.0), ("AT+CUSD", 20.0), ("AT+CLIP?", 3.0), ("AT+CNMI?", 3.0), ("AT+CMGF?", 3.0),
+)
+DEFAULT_TIMEOUT = 5.0
+RESYNC_QUIET = 0.3          # seconds of silence before the marked AT of a resync
+RESYNC_WAIT = 3.0           # how long the marker's answer may take
+RESYNC_MARKER = "AT+CMEE?"  # a query whose own answer line tells its OK from a late one
+
+
+def timeout_for(command: str) -> float:
+    upper = command.upper()
+    for prefix, seconds in TIMEOUTS:
+        if upper.startswith(prefix):
+            return seconds
+    return DEFAULT_TIMEOUT
 
 
 @dataclass(frozen=True)
@@ -107,6 +128,12 @@ class SerialLink:
         self._needs_resync = False
         self._alive = False
         self._reader: threading.Thread | None = None
+        self.expect_no_echo = False     # set once ATE0 was answered OK: an echo after that means a reset
+        self.echo_seen = False
+        self.last_progress = monotonic()   # last byte from the modem or command finished
+        self.busy_until: float | None = None   # deadline of the command in flight (watchdog)
+        self.abort_at: float | None = None     # stopping: waits end here (monotonic)
+        self._marker_works = True
 
     # ---- life cycle --------------------------------------------------------------------------
 
@@ -142,27 +169,44 @@ class SerialLink:
 
     # ---- commands ----------------------------------------------------------------------------
 
-    def command(self, command: str, timeout: float = 5.0) -> list[str]:
-        """Send one AT command; return its information lines; raise on ERROR / timeout / lost port."""
+    def command(self, command: str, timeout: float | None = None) -> list[str]:
+        """Send one AT command; return its information lines; raise on ERROR / timeout / lost port.
+        Without `timeout`, the bound for this kind of command (TIMEOUTS)."""
+        timeout = timeout_for(command) if timeout is None else timeout
         with self._lock:
             self._resync_if_needed()
             pending = self._start(command, want_prompt=False)
             try:
                 self._write(command.encode() + b"\r")
-                if not pending.done.wait(timeout):
+                if not self._wait(pending.done, timeout):
                     self._needs_resync = True
                     raise ModemTimeout(f"{command}: no answer within {timeout:g} s")
             finally:
                 self._pending = None
+                self.busy_until = None
             self._check(pending)
             _raise_for(command, pending.final or "ERROR")
+            self.last_progress = self.monotonic()
             return pending.lines
 
-    def send_pdu(self, tpdu_length: int, pdu_hex: str, timeout: float = 60.0) -> int | None:
+    def _wait(self, event: threading.Event, timeout: float) -> bool:
+        """Wait for an answer, at most `timeout` seconds, and never past `abort_at` (stopping)."""
+        deadline = self.monotonic() + timeout
+        self.busy_until = deadline
+        while True:
+            end = deadline if self.abort_at is None else min(deadline, self.abort_at)
+            left = end - self.monotonic()
+            if left <= 0:
+                return event.is_set()
+            if event.wait(min(left, 0.25)):
+                return True
+
+    def send_pdu(self, tpdu_length: int, pdu_hex: str, timeout: float | None = None) -> int | None:
         """AT+CMGS in PDU mode, holding the lock across prompt and PDU so nothing can interleave
         (python-gsmmodem releases it in between: an SMS arriving mid-send corrupts the PDU).
         Returns the message reference. ModemTimeout.after_pdu tells whether the PDU was written."""
         command = f"AT+CMGS={tpdu_length}"
+        timeout = timeout_for(command) if timeout is None else timeout
         written = False
         with self._lock:
             self._resync_if_needed()
@@ -170,6 +214,7 @@ class SerialLink:
             try:
                 self._write(command.encode() + b"\r")
                 deadline = self.monotonic() + 10.0
+                self.busy_until = deadline
                 while not pending.prompt.is_set() and not pending.done.is_set():
                     if self.monotonic() > deadline or not self._alive:
                         self._write(b"\x1b")  # cancel: nothing was sent
@@ -185,7 +230,7 @@ class SerialLink:
                     raise ModemTimeout(f"{command}: a stray final result came instead of the '>' prompt")
                 written = True
                 self._write(pdu_hex.encode() + b"\x1a")
-                if not pending.done.wait(timeout):
+                if not self._wait(pending.done, timeout):
                     self._needs_resync = True
                     raise ModemTimeout(f"{command}: no answer within {timeout:g} s after the PDU")
                 self._check(pending)
@@ -194,6 +239,8 @@ class SerialLink:
                 raise
             finally:
                 self._pending = None
+                self.busy_until = None
+            self.last_progress = self.monotonic()
             _raise_for(command, pending.final or "ERROR")
             for line in pending.lines:
                 match = re.match(r"^\+CMGS:\s*(\d+)", line)
@@ -201,23 +248,51 @@ class SerialLink:
                     return int(match.group(1))
             return None
 
+    def out_of_step(self) -> None:
+        """An answer did not belong to its command: resynchronise before the next one."""
+        self._needs_resync = True
+
     # ---- internals ---------------------------------------------------------------------------
 
     def _resync_if_needed(self) -> None:
-        """After a time-out the modem may still answer the old command: swallow that late answer with
-        a plain AT before the next command, so no reply is taken for another command's."""
+        """After a time-out the modem may still answer the old command (a late "+COPS: …" then OK).
+        Wait for silence, then send a marked AT (RESYNC_MARKER) and take only the OK that follows the
+        marker's own answer line: whatever came before it was late, and nobody's answer."""
         if not self._needs_resync or not self.alive:
             return
+        quiet_since = self.monotonic()
+        seen = self.last_progress
+        deadline = quiet_since + RESYNC_WAIT
+        while self.monotonic() < deadline:          # silence: no byte for RESYNC_QUIET seconds
+            if self.last_progress != seen:
+                seen, quiet_since = self.last_progress, self.monotonic()
+            if self.monotonic() - quiet_since >= RESYNC_QUIET:
+                break
+            threading.Event().wait(0.05)
+        if self._marker_works and not self._resync_with(RESYNC_MARKER, marker="+CMEE:"):
+            log.info("%s: no marked answer to %s; resynchronising with a plain AT from now on", self.port,
+                     RESYNC_MARKER)
+            self._marker_works = False
+        if not self._marker_works and not self._resync_with("AT"):
+            raise ModemTimeout(f"{self.port}: no answer to AT while resynchronising")
         self._needs_resync = False
-        pending = self._start("AT", want_prompt=False)
+
+    def _resync_with(self, command: str, marker: str | None = None) -> bool:
+        pending = _Pending(command)
+        pending.marker = marker                           # type: ignore[attr-defined]
+        self._pending = pending
         try:
-            self._write(b"AT\r")
-            pending.done.wait(1.0)
-            quiet = _Pending("AT")          # absorbs a second final for a short moment
-            self._pending = quiet
-            quiet.done.wait(0.2)
+            self._write(command.encode() + b"\r")
+            if not self._wait(pending.done, RESYNC_WAIT):
+                return False
+            if marker is None:
+                quiet = _Pending("AT")            # absorbs a second final for a short moment
+                self._pending = quiet
+                quiet.done.wait(0.2)
+            return True
         finally:
             self._pending = None
+            self.busy_until = None
 
     def _start(self, command: str, want_prompt: bool) -> _Pending:
         if not self.alive:
@@ -253,6 +328,7 @@ class SerialLink:
                 return
             if not chunk:
                 continue
+            self.last_progress = self.monotonic()
             buffer += chunk
             for text in take_lines(buffer):
                 self._route(text)
@@ -275,7 +351,19 @@ class SerialLink:
         pending = self._pending
         if pending is not None and not pending.done.is_set():
             if text.upper() == pending.command.upper():
+                if self.expect_no_echo:
+                    self.echo_seen = True   # echo is back after ATE0: the modem was reset
                 return  # echo (before ATE0 takes effect)
+            marker = getattr(pending, "marker", None)
+            if marker is not None:
+                if text.startswith(marker):
+                    pending.marker = None       # type: ignore[attr-defined]  # from here on, its OK is ours
+                elif _FINAL.match(text):
+                    log.info("late answer %r dropped while resynchronising", text)
+                    return
+                elif not text.startswith(URC_PREFIXES):
+                    return                      # a line of a late answer
+
             if pending.want_prompt and text.startswith(">"):
                 pending.prompt.set()
                 return

@@ -10,6 +10,7 @@ import logging
 import re
 import threading
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 
 from agent.config import ModemConfig
 from agent.errors import CommandError, ModemError, ModemTimeout, SimPinRequired
@@ -86,14 +87,20 @@ class Modem:
         self.info: ModemInfo | None = None
         self.caller_id = False
         self.pdu_mode = False
+        self.cnmi = ""                  # the AT+CNMI form the modem accepted
+        self._check_round = 0
 
     @property
     def dialect(self) -> Dialect:
         return self.info.dialect if self.info else dialect_named("generic")
 
     def initialise(self) -> ModemInfo:
+        """Set the modem up: at the first connect, and again whenever it was found reset."""
+        self.link.expect_no_echo = False
+        self.link.echo_seen = False
         self.sync()
-        self._tolerate("ATE0")
+        if self._tolerate("ATE0"):
+            self.link.expect_no_echo = True
         self._tolerate("AT+CMEE=1")
         self._unlock_sim()
         info = self._identify()
@@ -102,8 +109,10 @@ class Modem:
         self.pdu_mode = self._tolerate("AT+CMGF=0")
         if not self.pdu_mode:   # in text mode AT+CMGS=<n> would text the number <n>: send nothing
             log.error("the modem refused PDU mode (AT+CMGF=0): texts wait until it accepts it")
+        self.cnmi = ""
         for choice in CNMI_CHOICES:
             if self._tolerate(choice):
+                self.cnmi = choice
                 break
         for extra in info.dialect.init:
             self._tolerate(extra)
@@ -204,8 +213,8 @@ class Modem:
         return self.link.send_pdu(tpdu_length, pdu_hex)
 
     def stored_messages(self) -> list[StoredSms]:
-        """Every SMS in the current storage (AT+CMGL=4: all), with its index."""
-        lines = self.link.command("AT+CMGL=4", timeout=20)
+        """Every SMS in the read storage <mem1> (AT+CMGL=4: all), with its index and stat."""
+        lines = self.link.command("AT+CMGL=4")
         found: list[StoredSms] = []
         for number, line in enumerate(lines):
             if line.startswith("+CMGL:") and number + 1 < len(lines):
@@ -215,12 +224,55 @@ class Modem:
                     found.append(StoredSms(int(values[0]), stat, lines[number + 1].strip()))
         return found
 
-    def read_message(self, index: int) -> str | None:
-        lines = self.link.command(f"AT+CMGR={index}", timeout=10)
+    def read_message(self, index: int) -> StoredSms | None | bool:
+        """AT+CMGR=<index> in <mem1>: the message, or False for an empty index (Huawei and Quectel
+        answer a bare OK, others +CMS ERROR: 321), or None when the answer was not a +CMGR answer at
+        all (a late answer to another command): then the link resynchronises and nothing may be
+        deleted on the strength of it."""
+        try:
+            lines = self.link.command(f"AT+CMGR={index}")
+        except CommandError as error:
+            if error.kind == "CMS" and error.code == 321:     # invalid memory index: nothing there
+                return False
+            raise
         for number, line in enumerate(lines):
             if line.startswith("+CMGR:") and number + 1 < len(lines):
-                return lines[number + 1].strip()
+                values = fields(line)
+                stat = int(values[0]) if values and values[0].isdigit() else 0
+                return StoredSms(index, stat, lines[number + 1].strip())
+        if not lines:
+            return False
+        log.warning("AT+CMGR=%d answered %r, not a +CMGR answer: resynchronising", index, lines[:3])
+        self.link.out_of_step()
         return None
+
+    def storages(self) -> list[tuple[str, int, int]] | None:
+        """AT+CPMS?: [(mem1, used, total), (mem2, …), (mem3, …)] (27.005 §3.2.2), or None."""
+        value = self._query("AT+CPMS?", "+CPMS:")
+        if value is None:
+            return None
+        values = fields("x:" + value)
+        found = []
+        for at in range(0, len(values) - 2, 3):
+            name, used, total = values[at:at + 3]
+            if used.isdigit() and total.isdigit():
+                found.append((name.upper(), int(used), int(total)))
+        return found or None
+
+    def select_storages(self, *names: str) -> bool:
+        """AT+CPMS="<mem1>"[,"<mem2>"[,"<mem3>"]]; False when the modem refuses."""
+        quoted = ",".join(f'"{name}"' for name in names)
+        try:
+            self.link.command(f"AT+CPMS={quoted}")
+            return True
+        except CommandError as error:
+            log.info("modem refused AT+CPMS=%s (%s)", quoted, error)
+            return False
+
+    def memory_available(self) -> bool:
+        """Tell the network there is room again, where the modem needs telling (AT+CNMA; most send
+        the memory-available notification by themselves once a message is deleted)."""
+        return self._tolerate("AT+CNMA")
 
     def delete_message(self, index: int) -> None:
         self.link.command(f"AT+CMGD={index}", timeout=10)
@@ -248,3 +300,97 @@ class Modem:
 
     def ping(self) -> None:
         self.link.command("AT", timeout=3.0)
+
+    # ---- is it still set up as we left it? -----------------------------------------------------
+
+    def check_settings(self) -> str | None:
+        """The keep-alive: AT+CLIP? every time, and one of CNMI / CMGF / CPIN in turn. Returns why the
+        modem must be set up again (it was reset, silently or not), or None. A modem that refuses a
+        query tells us nothing (None); a time-out raises ModemTimeout like any dead command."""
+        if self.link.echo_seen:
+            return "the modem echoes commands again (it was reset)"
+        if self.caller_id:
+            value = self._query("AT+CLIP?", "+CLIP:")
+            if value is not None and value.split(",")[0].strip() == "0":
+                return "caller ID is off (+CLIP: 0): the modem was reset"
+        self._check_round += 1
+        which = self._check_round % 3
+        if which == 0 and self.cnmi:
+            value = self._query("AT+CNMI?", "+CNMI:")
+            wanted = self.cnmi.split("=", 1)[1].split(",")
+            if value is not None and [v.strip() for v in value.split(",")[:2]] != wanted[:2]:
+                return f"new-SMS notices are off (+CNMI: {value}): the modem was reset"
+        elif which == 1 and self.pdu_mode:
+            value = self._query("AT+CMGF?", "+CMGF:")
+            if value is not None and value.strip() != "0":
+                return "the modem is in text mode (+CMGF: 1): it was reset"
+        elif which == 2:
+            value = self._query("AT+CPIN?", "+CPIN:")
+            if value is not None and value.strip().upper() != "READY":
+                return f"the SIM is not ready (+CPIN: {value})"
+        if self.link.echo_seen:
+            return "the modem echoes commands again (it was reset)"
+        return None
+
+    def _query(self, command: str, prefix: str) -> str | None:
+        """The value of a read command ("1,1" for +CLIP: 1,1); None when refused or not answered
+        with its own prefix (only a real answer counts)."""
+        try:
+            lines = self.link.command(command)
+        except CommandError:
+            return None
+        for line in lines:
+            if line.upper().startswith(prefix.upper()):
+                return line[len(prefix):].strip()
+        return None
+
+    def reset(self) -> bool:
+        """The family's own full reset (AT+CFUN=1,1 or its equivalent). True when one was accepted;
+        the modem then reboots and prints its start-up lines, or nothing."""
+        for command in self.dialect.reset:
+            try:
+                self.link.command(command, timeout=30)
+                log.warning("modem reset with %s", command)
+                return True
+            except CommandError as error:
+                log.info("modem refused %s (%s)", command, error)
+        return False
+
+    def network_time(self) -> "datetime | None":
+        """The network's time (AT+CCLK?, kept by the modem from NITZ once AT+CTZU/AT+CLTS is on), in
+        UTC; None when the modem does not know it (a year before 2024 is a clock never set)."""
+        value = self._query("AT+CCLK?", "+CCLK:")
+        match = re.match(r'^"?(\d\d)/(\d\d)/(\d\d),(\d\d):(\d\d):(\d\d)([+-]\d+)?"?$', (value or "").strip())
+        if not match:
+            return None
+        year, month, day, hour, minute, second = (int(g) for g in match.groups()[:6])
+        quarters = int(match.group(7) or 0)
+        try:
+            local = datetime(2000 + year, month, day, hour, minute, second, tzinfo=timezone.utc)
+        except ValueError:
+            return None
+        if local.year < 2024:
+            return None
+        return local - timedelta(minutes=15 * quarters)
+
+    def missed_call_list(self, limit: int = 20) -> list[tuple[str, int | None]] | None:
+        """The modem's own missed-calls phonebook (AT+CPBS="MC", AT+CPBR), newest first as stored:
+        (number, type) pairs. None where the family has none. It has no reliable times, so what is
+        in it is only ever shown to the owner, never texted on its own."""
+        try:
+            self.link.command('AT+CPBS="MC"')
+        except CommandError:
+            return None
+        try:
+            lines = self.link.command(f"AT+CPBR=1,{limit}")
+        except CommandError:
+            lines = []          # an empty list answers +CME ERROR: 22 (not found) on some modems
+        finally:
+            self._tolerate('AT+CPBS="SM"')
+        found = []
+        for line in lines:
+            if line.startswith("+CPBR:"):
+                values = fields(line) + ["", ""]
+                if values[1]:
+                    found.append((values[1], int(values[2]) if values[2].isdigit() else None))
+        return found

@@ -9,8 +9,9 @@ from __future__ import annotations
 import csv
 import re
 
-from agent.events import (CallAnswered, CallEnded, CallerId, CallListed, Event, Noise, Ring, SmsDelivered,
-                          SmsStored, StatusReportDelivered, StatusReportStored, Unknown)
+from agent.events import (CallAnswered, CallEnded, CallerId, CallListed, Event, ModemRestarted, Noise, Ring,
+                          SmsDelivered, SmsStored, StatusReportDelivered, StatusReportStored, StorageFull, Unknown)
+from agent.modem.dialects import is_boot_line, is_power_warning
 
 __all__ = ["parse_urc", "URC_PREFIXES", "PDU_FOLLOWS", "fields"]
 
@@ -23,6 +24,7 @@ URC_PREFIXES = (
     "+CIEV", "RDY", "+CPIN", "Call Ready", "SMS Ready", "+QIND", "PB DONE", "+CFUN", "+CREG",
     "+CGREG", "+CEREG", "+CSSU", "+CSSI", "+CUSD", "+CTZV", "+CTZE", "*PSUTTZ", "DST:", "+PACSP",
     "+CGEV", "+QUSIM", "+UUSTS", "+CPMS", "CONNECT", "SMS DONE", "APP RDY", "^DSFLOWRPT", "+STIN", "+CMGRMI",
+    "+WIND", "UNDER-VOLTAGE", "^SMMEMFULL",
 )
 
 # URCs whose PDU comes on the next line.
@@ -129,9 +131,20 @@ _PARSERS = (
 )
 
 
+_FULL = re.compile(r'^(?:\+QIND:\s*"?smsfull"?\s*,\s*"?(\w+)"?|\^SMMEMFULL:\s*"?(\w+)"?'
+                   r'|\+CIEV:\s*"?(?:smsfull|"SMSFULL")"?\s*,\s*1)', re.IGNORECASE)
+
+
 def parse_urc(text: str, pdu: str | None = None) -> Event:
     """One unsolicited line (and the PDU line after it, for +CMT / +CDS) → an event."""
     line = text.strip()
+    if is_power_warning(line):
+        return ModemRestarted(line, power=True)
+    if is_boot_line(line):
+        return ModemRestarted(line)
+    full = _FULL.match(line)
+    if full:
+        return StorageFull(next((g for g in full.groups() if g), "SM").upper())
     if pdu is not None and line.startswith("+CMT:"):
         return SmsDelivered(pdu=pdu.strip())
     if pdu is not None and line.startswith("+CDS:"):

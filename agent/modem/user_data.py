@@ -13,6 +13,14 @@ three errors corrected here: 0x5F is "§", not "`"; 0x1B is the escape code, not
 text may contain; form feed (ESC 0x0A) is in the extension table. Packing uses
 gsmmodem.pdu.packSeptets, whose ``padBits`` counts 7 minus the fill bits; unpacking is done here
 because the library's unpackSeptets drops a final "@".
+
+The user data header (TS 23.040 9.2.3.24) is read whole by ``parse_header``: the concatenation
+IE (8- or 16-bit reference), the application port addressing IE (8-bit 0x04 or 16-bit 0x05,
+9.2.3.24.3/9.2.3.24.4) and the special SMS message indication IE (0x01, 9.2.3.24.2). An IE whose
+length does not fit its kind is skipped, and of repeated port IEs the last counts (23.040
+9.2.3.24: a receiver uses the last occurrence of a duplicated IE that is not repeatable).
+``message_class`` and ``dcs_indication`` read the class and the message waiting groups of
+TP-DCS (TS 23.038 chapter 4).
 """
 
 from dataclasses import dataclass
@@ -28,6 +36,9 @@ __all__ = [
     "PduError",
     "Segmentation",
     "Concat",
+    "Indication",
+    "UserDataHeader",
+    "UserData",
     "segment_info",
     "split_text",
     "checked_text",
@@ -37,8 +48,13 @@ __all__ = [
     "unpack_septets",
     "concat_ie",
     "coding",
+    "message_class",
+    "dcs_indication",
+    "header_indication",
+    "parse_header",
     "encode_user_data",
     "decode_user_data",
+    "read_user_data",
 ]
 
 GSM7 = "GSM-7"
@@ -72,6 +88,45 @@ class Concat:
     ref: int
     total: int
     seq: int
+
+
+@dataclass(frozen=True)
+class Indication:
+    """A message waiting indication (voicemail, fax, e-mail or other messages waiting).
+
+    From a TP-DCS message waiting group (TS 23.038 chapter 4, groups 1100-1110) or a special SMS
+    message indication IE (TS 23.040 9.2.3.24.2). kind is "voicemail", "fax", "email" or
+    "other"; active says the indication is being set (False: cleared); count is the number of
+    messages waiting, which only the IE carries (255 means 255 or more); store says the message
+    is to be kept (False: the receiver may discard it after updating the indication).
+    """
+
+    kind: str
+    active: bool
+    count: int | None
+    store: bool
+
+
+@dataclass(frozen=True)
+class UserDataHeader:
+    """What a user data header says, as far as this codec reads it.
+
+    ports is (destination, source) from an application port addressing IE; indications holds
+    the two octets (type and storage, message count) of each special SMS message indication IE.
+    """
+
+    concat: Concat | None = None
+    ports: tuple[int, int] | None = None
+    indications: tuple[tuple[int, int], ...] = ()
+
+
+@dataclass(frozen=True)
+class UserData:
+    """TP-UD read: the text, the header, and the octets after the header (8-bit and UCS-2)."""
+
+    text: str
+    header: UserDataHeader
+    body: bytes
 
 
 @dataclass(frozen=True)
@@ -213,6 +268,51 @@ def coding(dcs: int) -> str:
     return GSM7
 
 
+_KINDS = ("voicemail", "fax", "email", "other")
+
+
+def message_class(dcs: int) -> int | None:
+    """Message class 0-3 named by TP-DCS, or None (TS 23.038 chapter 4).
+
+    Groups 00xx and 01xx carry a class when bit 4 is set; group 1111 always does. Class 0 is the
+    "flash" message, shown at once and not stored.
+    """
+    group = dcs >> 4
+    if group <= 0x07:
+        return dcs & 0x03 if dcs & 0x10 else None
+    if group == 0x0F:
+        return dcs & 0x03
+    return None
+
+
+def dcs_indication(dcs: int) -> Indication | None:
+    """The message waiting indication of TP-DCS groups 1100-1110, or None (TS 23.038 chapter 4).
+
+    1100 "discard message" (GSM-7), 1101 "store message" (GSM-7), 1110 "store message" (UCS-2);
+    bit 3 set means the indication is to be set active, bits 1-0 name the type (00 voicemail,
+    01 fax, 10 e-mail, 11 other). Bit 2 is reserved.
+    """
+    group = dcs >> 4
+    if not 0x0C <= group <= 0x0E:
+        return None
+    return Indication(_KINDS[dcs & 0x03], bool(dcs & 0x08), None, group != 0x0C)
+
+
+def header_indication(octets: tuple[int, int], dcs: int) -> Indication:
+    """Read a special SMS message indication IE (TS 23.040 9.2.3.24.2).
+
+    Octet 1: bit 7 store (1) or discard (0) the message after updating the indication, bits 6-5
+    the profile, bits 4-2 an extended type (001 video message), bits 1-0 the basic type (00 voice,
+    01 fax, 10 e-mail, 11 extended, "other" in TS 23.038). Octet 2: the number of messages
+    waiting, 0 clearing the indication. If TP-DCS disagrees about storing, the message is stored
+    if either says so (9.2.3.24.2), so a DCS "store message" group counts too.
+    """
+    kind_and_store, count = octets
+    from_dcs = dcs_indication(dcs)
+    store = bool(kind_and_store & 0x80) or bool(from_dcs and from_dcs.store)
+    return Indication(_KINDS[kind_and_store & 0x03], count > 0, count, store)
+
+
 def encode_user_data(encoding: str, text: str, udh: bytes) -> bytes:
     """TP-UDL and TP-UD for one part; udh is the user data header without its length octet."""
     header = bytes([len(udh)]) + udh if udh else b""
@@ -225,20 +325,55 @@ def encode_user_data(encoding: str, text: str, udh: bytes) -> bytes:
     return bytes([len(body)]) + body
 
 
-def _concat(header: bytes) -> Concat | None:
-    """Find the concatenation IE (8- or 16-bit reference) in a user data header."""
-    found, pos = None, 0
+def parse_header(header: bytes) -> UserDataHeader:
+    """Read a user data header (without its length octet); PduError if an IE overruns it."""
+    concat, ports, indications, pos = None, None, [], 0
     while pos < len(header):
         if pos + 2 > len(header) or pos + 2 + header[pos + 1] > len(header):
             raise PduError("user data header ends inside an information element")
         iei, body = header[pos], header[pos + 2:pos + 2 + header[pos + 1]]
         pos += 2 + len(body)
-        if found is None and (iei, len(body)) in ((0x00, 3), (0x08, 4)):
+        if concat is None and (iei, len(body)) in ((0x00, 3), (0x08, 4)):
             ref = body[0] if iei == 0x00 else body[0] << 8 | body[1]
             total, seq = body[-2], body[-1]
             if 0 < seq <= total:
-                found = Concat(ref, total, seq)
-    return found
+                concat = Concat(ref, total, seq)
+        elif (iei, len(body)) == (0x04, 2):
+            ports = (body[0], body[1])
+        elif (iei, len(body)) == (0x05, 4):
+            ports = (body[0] << 8 | body[1], body[2] << 8 | body[3])
+        elif (iei, len(body)) == (0x01, 2):
+            indications.append((body[0], body[1]))
+    return UserDataHeader(concat, ports, tuple(indications))
+
+
+def read_user_data(encoding: str, length: int, data: bytes, has_header: bool) -> UserData:
+    """Read TP-UD (data: every octet after TP-UDL): text, header, and body octets.
+
+    UCS-2 is read as UTF-16: surrogate pairs become one character, a lone half becomes U+FFFD.
+    8-bit data is shown as Latin-1 in text (callers that know it is binary ignore it); body holds
+    the octets after the header for 8-bit and UCS-2, and is empty for GSM-7.
+    """
+    header = b""
+    if has_header:
+        if not data or data[0] + 1 > len(data):
+            raise PduError("user data header is longer than the PDU")
+        header = data[1:data[0] + 1]
+    parsed = parse_header(header) if has_header else UserDataHeader()
+    header_octets = len(header) + 1 if has_header else 0
+    if encoding == GSM7:
+        fill = -header_octets * 8 % 7
+        header_septets = (header_octets * 8 + fill) // 7
+        if header_septets > length:
+            raise PduError("TP-UDL is shorter than the user data header")
+        septets = unpack_septets(data[header_octets:], length - header_septets, fill)
+        return UserData(gsm7_text(septets), parsed, b"")
+    if length > len(data) or header_octets > length:
+        raise PduError(f"TP-UDL {length} does not fit the {len(data)} octets of user data")
+    body = bytes(data[header_octets:length])
+    if encoding == UCS2:
+        return UserData(body.decode("utf-16-be", "replace"), parsed, body)
+    return UserData(body.decode("latin-1"), parsed, body)
 
 
 def decode_user_data(
@@ -248,23 +383,5 @@ def decode_user_data(
 
     UCS-2 is read as UTF-16: surrogate pairs become one character, a lone half becomes U+FFFD.
     """
-    header = b""
-    if has_header:
-        if not data or data[0] + 1 > len(data):
-            raise PduError("user data header is longer than the PDU")
-        header = data[1:data[0] + 1]
-    concat = _concat(header) if has_header else None
-    header_octets = len(header) + 1 if has_header else 0
-    if encoding == GSM7:
-        fill = -header_octets * 8 % 7
-        header_septets = (header_octets * 8 + fill) // 7
-        if header_septets > length:
-            raise PduError("TP-UDL is shorter than the user data header")
-        septets = unpack_septets(data[header_octets:], length - header_septets, fill)
-        return gsm7_text(septets), concat
-    if length > len(data) or header_octets > length:
-        raise PduError(f"TP-UDL {length} does not fit the {len(data)} octets of user data")
-    body = data[header_octets:length]
-    if encoding == UCS2:
-        return body.decode("utf-16-be", "replace"), concat
-    return body.decode("latin-1"), concat
+    user_data = read_user_data(encoding, length, data, has_header)
+    return user_data.text, user_data.header.concat

@@ -13,6 +13,8 @@ from typing import Any, Iterator
 import sqlite_utils
 
 from agent.clock import parse_utc, utc_iso
+from agent.errors import StorageError
+from agent.store.downtime import DowntimeQueries
 from agent.store.housekeeping import HousekeepingQueries
 from agent.store.inbox import InboxQueries
 from agent.store.outbox import OutboxQueries
@@ -27,7 +29,7 @@ TEXT_KINDS = ("missed_open", "missed_closed")
 LIVE_STATUSES = ("queued", "sending", "sent", "delivered", "ambiguous")
 
 
-class Store(OutboxQueries, SettingsQueries, ViewQueries, HousekeepingQueries, InboxQueries):
+class Store(OutboxQueries, SettingsQueries, ViewQueries, HousekeepingQueries, InboxQueries, DowntimeQueries):
     """Every read and write of TextBack's data. Safe to share between threads (one lock)."""
 
     def __init__(self, conn: sqlite3.Connection, path: str):
@@ -56,19 +58,40 @@ class Store(OutboxQueries, SettingsQueries, ViewQueries, HousekeepingQueries, In
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """BEGIN IMMEDIATE … COMMIT: a write either lands whole (and durable) or not at all."""
+        """BEGIN IMMEDIATE … COMMIT: a write either lands whole (and durable) or not at all.
+
+        A database locked by another program past the busy time-out, a full disk or a failing card
+        raise StorageError (kind "locked", "full" or "io"), so callers keep what they meant to write
+        and try again; nothing half-written stays behind."""
         with self.lock:
-            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                self.conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as error:
+                raise storage_error(error) from None
             try:
                 yield self.conn
-            except BaseException:
-                self.conn.execute("ROLLBACK")
+                self.conn.execute("COMMIT")
+            except BaseException as error:
+                if self.conn.in_transaction:
+                    try:
+                        self.conn.execute("ROLLBACK")
+                    except sqlite3.Error:
+                        pass
+                if isinstance(error, sqlite3.OperationalError):
+                    raise storage_error(error) from None
                 raise
-            self.conn.execute("COMMIT")
+
+    def set_busy_timeout(self, seconds: float) -> None:
+        """How long a write waits for another program's lock before StorageError("locked")."""
+        with self.lock:
+            self.conn.execute(f"PRAGMA busy_timeout = {int(seconds * 1000)}")
 
     def query(self, sql: str, params: tuple | dict = ()) -> list[sqlite3.Row]:
         with self.lock:
-            return self.conn.execute(sql, params).fetchall()
+            try:
+                return self.conn.execute(sql, params).fetchall()
+            except sqlite3.OperationalError as error:
+                raise storage_error(error) from None
 
     # ---- calls ------------------------------------------------------------------------------
 
@@ -175,6 +198,16 @@ class Store(OutboxQueries, SettingsQueries, ViewQueries, HousekeepingQueries, In
 
     def modem_state(self) -> dict[str, Any]:
         return {row["key"]: json.loads(row["value"]) for row in self.query("SELECT key, value FROM modem_state")}
+
+
+def storage_error(error: sqlite3.Error) -> StorageError:
+    """sqlite3's OperationalError → our StorageError with what a person can act on."""
+    text = str(error).lower()
+    if "locked" in text or "busy" in text:
+        return StorageError("locked", str(error))
+    if "full" in text:
+        return StorageError("full", str(error))
+    return StorageError("io", str(error))
 
 
 def _call(row: sqlite3.Row) -> CallRecord:

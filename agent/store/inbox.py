@@ -47,6 +47,16 @@ class InboxQueries:
     def unreadable_pdus(self) -> list[sqlite3.Row]:
         return self.query("SELECT * FROM unreadable_pdus ORDER BY id")
 
+    def add_sim_history(self, *, stat: int, number: str, body: str, pdu: str, now: datetime) -> bool:
+        """A draft or sent message an old phone left on the SIM; True when new."""
+        with self.transaction() as conn:
+            return conn.execute("INSERT OR IGNORE INTO sim_history (stat, number, body, pdu, found_at)"
+                                " VALUES (?, ?, ?, ?, ?)", (stat, number, body, pdu.strip(), utc_iso(now))).rowcount == 1
+
+    def sim_history_count(self) -> int:
+        return self.query("SELECT (SELECT COUNT(*) FROM sim_history)"
+                          " + (SELECT COUNT(*) FROM messages WHERE direction = 'in' AND kind = 'history') AS n")[0]["n"]
+
     def add_part(self, conn: sqlite3.Connection, *, sender: str, sender_toa: int, sent_at: datetime,
                  concat_ref: int, total: int, seq: int, text: str, encoding: str, now: datetime) -> int | None:
         """Store one received part; None when this very part was stored before."""
@@ -128,7 +138,8 @@ class InboxQueries:
         return self.query("SELECT COUNT(*) AS n FROM messages WHERE number = ? AND created_at >= ?"
                           " AND direction = 'in' AND relay = 'relayed'", (number, utc_iso(since)))[0]["n"]
 
-    def texts_since(self, kinds: tuple[str, ...], since: datetime, number: str | None = None) -> int:
+    def texts_since(self, kinds: tuple[str, ...], since: datetime, number: str | None = None,
+                    body_prefix: str | None = None) -> int:
         """Outgoing texts of some kinds queued since a time (to one number, or to anyone)."""
         marks = ",".join("?" * len(kinds))
         sql = f"SELECT COUNT(*) AS n FROM messages WHERE kind IN ({marks}) AND created_at >= ? AND direction = 'out'"
@@ -136,6 +147,9 @@ class InboxQueries:
         if number is not None:
             sql += " AND number = ?"
             params.append(number)
+        if body_prefix is not None:
+            sql += " AND substr(body, 1, ?) = ?"
+            params += [len(body_prefix), body_prefix]
         return self.query(sql, tuple(params))[0]["n"]
 
     def latest_missed_call_at(self, number: str) -> str | None:

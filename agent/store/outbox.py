@@ -75,6 +75,19 @@ class OutboxQueries:
         with self.transaction() as conn:
             conn.execute("UPDATE messages SET status = 'ambiguous', error_text = ? WHERE id = ?", (text, message_id))
 
+    def mark_stale_before(self, cutoff: datetime, started: datetime, kinds: tuple[str, ...]) -> int:
+        """At start-up: automatic texts queued before this start, never tried, and due before the
+        cut-off fell due while the box was off, too long ago. Returns how many."""
+        marks = ",".join("?" * len(kinds))
+        with self.transaction() as conn:
+            changed = conn.execute(
+                f"UPDATE messages SET status = 'stale', error_text = 'fell due while the box was off, more than '"
+                f" || ? || ' min before it was back' WHERE direction = 'out' AND status = 'queued' AND attempts = 0"
+                f" AND kind IN ({marks}) AND due_at < ? AND created_at < ?",
+                (str(int((started - cutoff).total_seconds() // 60)) if started > cutoff else "0", *kinds,
+                 utc_iso(cutoff), utc_iso(started))).rowcount
+        return changed
+
     def mark_stale(self, message_id: int, text: str) -> None:
         with self.transaction() as conn:
             conn.execute("UPDATE messages SET status = 'stale', error_text = ? WHERE id = ? AND status = 'queued'",
@@ -88,6 +101,39 @@ class OutboxQueries:
             if changed and call_reason:
                 conn.execute("UPDATE calls SET outcome = 'skipped', skip_reason = ? WHERE message_id = ?",
                              (call_reason, message_id))
+
+    def shift_queued(self, seconds: float, after: datetime) -> int:
+        """The wall clock stepped by `seconds` (NTP after a boot without a real-time clock): texts that
+        were due after `after` (the old "now") move with it, so a caller's delay still holds."""
+        from datetime import timedelta
+
+        from agent.clock import parse_utc
+
+        with self.transaction() as conn:
+            rows = conn.execute("SELECT id, next_attempt_at, due_at FROM messages WHERE direction = 'out'"
+                                " AND status = 'queued' AND next_attempt_at > ?", (utc_iso(after),)).fetchall()
+            for row in rows:
+                step = timedelta(seconds=seconds)
+                due = utc_iso(parse_utc(row["due_at"]) + step) if row["due_at"] else None
+                conn.execute("UPDATE messages SET next_attempt_at = ?, due_at = ? WHERE id = ?",
+                             (utc_iso(parse_utc(row["next_attempt_at"]) + step), due, row["id"]))
+            return len(rows)
+
+    def insert_sent(self, *, number: str, body: str, kind: str, status: str, created_at: datetime,
+                    sent_at: datetime | None, refs: list[int], parts: int, encoding: str,
+                    call_id: int | None = None, error_text: str | None = None) -> int:
+        """A text that went out while the database could not be written, recorded afterwards."""
+        with self.transaction() as conn:
+            cursor = conn.execute(
+                "INSERT INTO messages (direction, number, body, kind, status, call_id, created_at, due_at,"
+                " next_attempt_at, sent_at, attempts, parts, parts_sent, refs, encoding, error_text)"
+                " VALUES ('out', ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?)",
+                (number, body, kind, status, call_id, utc_iso(created_at), utc_iso(created_at), utc_iso(created_at),
+                 utc_iso(sent_at) if sent_at else None, parts, len(refs), json.dumps(refs), encoding, error_text))
+            if call_id is not None:
+                conn.execute("UPDATE calls SET outcome = 'texted', message_id = ? WHERE id = ?",
+                             (cursor.lastrowid, call_id))
+            return cursor.lastrowid
 
     def recover_interrupted(self) -> int:
         """At start-up: every `sending` row becomes `ambiguous` (it may have gone out). Returns how many."""
@@ -114,4 +160,5 @@ def _out(row: sqlite3.Row) -> OutMessage:
         id=row["id"], number=row["number"], body=row["body"], kind=row["kind"], status=row["status"],
         call_id=row["call_id"], due_at=row["due_at"], attempts=row["attempts"], parts=row["parts"],
         parts_sent=row["parts_sent"], concat_ref=row["concat_ref"], refs=tuple(json.loads(row["refs"])),
+        created_at=row["created_at"],
     )

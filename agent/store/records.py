@@ -47,3 +47,4 @@ class OutMessage:
     parts_sent: int
     concat_ref: int | None
     refs: tuple[int, ...]
+    created_at: str = ""

@@ -134,6 +134,36 @@ ALTER TABLE messages ADD COLUMN relay TEXT;   -- in: relayed, no_owner, limit_ca
 CREATE INDEX messages_by_reply_to ON messages (reply_to) WHERE reply_to IS NOT NULL;
 CREATE INDEX messages_by_kind ON messages (kind, created_at);
 """),
+    ("periods the box could not hear calls; calls the modem remembers that the box never saw", """
+CREATE TABLE downtime (
+    id INTEGER PRIMARY KEY,
+    started_at TEXT NOT NULL,
+    ended_at TEXT,                       -- NULL while the box is still deaf
+    reason TEXT NOT NULL,                -- in words: "modem not answering", "caller ID off" ...
+    alerted INTEGER NOT NULL DEFAULT 0   -- 1 once the owner's "could not hear calls" SMS is queued
+);
+CREATE INDEX downtime_by_start ON downtime (started_at DESC);
+
+CREATE TABLE unheard_calls (
+    id INTEGER PRIMARY KEY,
+    number TEXT NOT NULL,                -- E.164 where readable, else as the modem listed it
+    raw_number TEXT NOT NULL,
+    found_at TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'new' CHECK (status IN ('new', 'texted', 'dismissed')),
+    message_id INTEGER REFERENCES messages (id) ON DELETE SET NULL
+);
+CREATE UNIQUE INDEX unheard_calls_new ON unheard_calls (number) WHERE status = 'new';
+
+-- what an old phone left on the SIM: drafts and sent messages (stat 2/3), kept as its history
+CREATE TABLE sim_history (
+    id INTEGER PRIMARY KEY,
+    stat INTEGER NOT NULL,               -- 2 stored unsent, 3 stored sent (27.005 <stat>)
+    number TEXT NOT NULL,
+    body TEXT NOT NULL,
+    pdu TEXT NOT NULL UNIQUE,
+    found_at TEXT NOT NULL
+);
+"""),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -106,12 +106,18 @@ def fill(conn: sqlite3.Connection, insert: str) -> None:
         assert "full" in str(full)
 
 
-def test_full_disk_stops_sending_and_sends_nothing_unrecorded(start_agent):
+def test_full_disk_still_texts_and_records_once_there_is_room(start_agent):
+    """Principle 10: the SMS needs no disk. The call waits in memory, its text goes out from there,
+    the owner is told, and the record (marked sent) lands once the disk has room: one text, one row."""
     agent = start_agent("sim800")
     conn = agent.service.store.conn
+    # SQLITE_FULL for every connection of the agent (max_page_count is per connection)
+    others = [store.conn for store in (agent.service.line_store, agent.store)]
     with agent.service.store.lock:
         pages = conn.execute("PRAGMA page_count").fetchone()[0]
         conn.execute(f"PRAGMA max_page_count = {pages + 2}")
+        for other in others:
+            other.execute(f"PRAGMA max_page_count = {pages + 2}")
         conn.execute("CREATE TABLE filler (x BLOB)")
         fill(conn, "INSERT INTO filler VALUES (randomblob(200))")
         # every table keeps free room in its own pages: use that up too
@@ -120,15 +126,23 @@ def test_full_disk_stops_sending_and_sends_nothing_unrecorded(start_agent):
         fill(conn, "INSERT INTO messages (direction, number, body, kind, status, created_at)"
                    " VALUES ('out', 'x', 'x', 'filler', 'cancelled', 'x')")
     agent.sim.call("+447911123456", rings=2)
-    wait_for(lambda: agent.service.tracker.call is None, 5, "call ended at the modem")
-    wait_for(lambda: agent.service.lines.empty(), 5, "line handled")
-    assert agent.sim.sent == [] and agent.thread.is_alive()
+    wait_for(lambda: [s for s in agent.sim.sent if s.number == "+447911123456"], 10, "the text sent from memory")
+    wait_for(lambda: [s for s in agent.sim.sent if s.number == "+447911000001"], 5, "the owner told")
+    assert "full" in [s for s in agent.sim.sent if s.number == "+447911000001"][0].text
+    assert agent.service.recorder.holding == 1 and agent.thread.is_alive()
     with agent.service.store.lock:
-        conn.execute("PRAGMA max_page_count = 1073741823")
+        for each in [conn, *others]:
+            each.execute("PRAGMA max_page_count = 1073741823")
         conn.execute("DROP TABLE filler")
+        conn.execute("DELETE FROM calls WHERE end_signal = 'filler'")
+        conn.execute("DELETE FROM messages WHERE kind = 'filler'")
+    wait_for(lambda: agent.service.recorder.holding == 0, 5, "the held call written")
+    [call] = agent.wait_calls(1)
+    assert call.number == "+447911123456" and call.outcome == "texted"
+    assert agent.store.message(call.message_id)["status"] == "sent"
     agent.sim.call("+447911222333", rings=2)
-    [text] = agent.wait_sent(1)
-    assert text.number == "+447911222333"
+    wait_for(lambda: [s for s in agent.sim.sent if s.number == "+447911222333"], 5, "the next caller texted")
+    assert [s.number for s in agent.sim.sent].count("+447911123456") == 1
 
 
 def test_modem_that_refuses_optional_commands_still_texts(start_agent, tmp_path):

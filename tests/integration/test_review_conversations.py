@@ -351,6 +351,7 @@ def test_stop_start_loop_gets_a_bounded_number_of_confirmations(start_agent):
         agent.sim.receive_sms("+447911123456", "START")
     wait_for(lambda: len(agent.sim.state.storage) == 0, 10, "every SMS read and deleted")
     agent.service.wake()
+    wait_for(lambda: agent.store.queue_length() == 0, 10, "the queue drained")
     confirmations = [t for t in agent.sim.sent if t.number == "+447911123456"]
     assert 1 <= len(confirmations) <= 3
 

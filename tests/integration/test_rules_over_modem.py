@@ -34,19 +34,28 @@ def test_delay_is_honoured_not_before_and_within_a_second_after(start_agent):
     assert 2.0 <= waited <= 3.0, waited
 
 
-def test_text_that_fell_due_too_long_ago_is_stale_not_sent(start_agent):
-    agent = start_agent("sim800", rules={"max_late_minutes": 30})
+def test_text_that_fell_due_too_long_ago_is_stale_not_sent(start_agent, tmp_path):
+    """Queued before a 45-minute power cut: judged once, when the box is back, and not sent."""
+    from agent.store import Store
+
     now = datetime.now(timezone.utc)
     long_ago = now - timedelta(minutes=45)
-    call_id = agent.store.record_call(number="+447911123456", raw_number="+447911123456", toa=145,
-                                      started_at=long_ago, ended_at=long_ago, rings=2, end_signal="NO CARRIER",
-                                      now=long_ago)
-    message_id = agent.store.queue_text_for_call(call_id, number="+447911123456", body="late", kind="missed_open",
-                                                 due_at=long_ago, now=long_ago)
-    agent.service.wake()
+    before = Store.open(tmp_path / "textback.db")
+    call_id = before.record_call(number="+447911123456", raw_number="+447911123456", toa=145,
+                                 started_at=long_ago, ended_at=long_ago, rings=2, end_signal="NO CARRIER",
+                                 now=long_ago)
+    message_id = before.queue_text_for_call(call_id, number="+447911123456", body="late", kind="missed_open",
+                                            due_at=long_ago, now=long_ago)
+    recent = before.queue_text(number="+447911222333", body="recent", kind="missed_open",
+                               due_at=now - timedelta(minutes=5), now=now - timedelta(minutes=5))
+    before.close()
+    agent = start_agent("sim800", rules={"max_late_minutes": 30})
     wait_for(lambda: agent.store.message(message_id)["status"] == "stale", 5, "stale")
     assert "while the box was off" in agent.store.message(message_id)["error_text"]
-    assert agent.sim.sent == []
+    [text] = agent.wait_sent(1)
+    wait_for(lambda: agent.store.queue_length() == 0, 5, "the queue drained")
+    assert text.number == "+447911222333" and agent.store.message(recent)["status"] == "sent"
+    assert [t.number for t in agent.sim.sent] == ["+447911222333"]
 
 
 def test_long_emoji_template_goes_out_whole_in_ucs2_parts(start_agent):

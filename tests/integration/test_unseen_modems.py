@@ -267,6 +267,8 @@ def test_reply_that_comes_after_its_timeout_is_not_taken_for_the_next_commands()
             peer.read_until(b"AT\r")
             time.sleep(0.45)                          # 0.15 s after the link gave up on it
             peer.send(b"\r\nOK\r\n")
+            peer.read_until(b"AT+CMEE?\r")             # the link's marked resync (27.007: +CMEE: <n>)
+            peer.send(b"\r\n+CMEE: 1\r\n\r\nOK\r\n")
             peer.read_until(b"AT+CSQ\r")
             peer.send(b"\r\n+CSQ: 20,99\r\n\r\nOK\r\n")
         threading.Thread(target=modem, daemon=True).start()

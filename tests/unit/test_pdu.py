@@ -229,9 +229,10 @@ def test_16bit_concat_ref_decoded():
     assert octets(part1)[1] == 0x44
 
 
-def test_eight_bit_data():
+def test_eight_bit_data_is_binary_never_text():
     message = decode_pdu(deliver_hex("04", "03414243"))
-    assert (message.encoding, message.text) == ("8-bit", "ABC")
+    assert (message.encoding, message.content, message.text, message.data) == (
+        "8-bit", "binary", "", b"ABC")
 
 
 def test_escape_followed_by_unknown_code_shows_basic_character():
@@ -363,8 +364,10 @@ def test_library_bug_dcs_coding_groups():
     ucs2_stored = deliver_hex("E0", "0400680069")
     assert gsmpdu.decodeSmsPdu(eight_bit)["text"] != "AB"
     assert gsmpdu.decodeSmsPdu(ucs2_stored)["text"] != "hi"
-    assert (decode_pdu(eight_bit).text, decode_pdu(eight_bit).encoding) == ("AB", "8-bit")
+    assert (decode_pdu(eight_bit).data, decode_pdu(eight_bit).encoding) == (b"AB", "8-bit")
+    assert decode_pdu(eight_bit).text == ""  # 8-bit data is never shown as text
     assert (decode_pdu(ucs2_stored).text, decode_pdu(ucs2_stored).encoding) == ("hi", "UCS-2")
+    assert decode_pdu(ucs2_stored).content == "indication"  # 0xE0: voicemail, store, UCS-2
 
 
 def test_library_bug_backtick_is_section_sign():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from hypothesis import given, settings, strategies as st
 
-from agent.events import (CallAnswered, CallEnded, CallerId, CallListed, Noise, Ring, SmsDelivered, SmsStored,
+from agent.events import (ModemRestarted, StorageFull, CallAnswered, CallEnded, CallerId, CallListed, Noise, Ring, SmsDelivered, SmsStored,
                           StatusReportDelivered, Unknown)
 from agent.modem.urc import parse_urc
 
@@ -67,9 +67,24 @@ def test_sms_notifications():
 
 
 def test_noise_of_each_family():
-    for line in ("^RSSI:15", "^BOOT:20952548,0,0,0,72", "^MODE:5,4", "RDY", "+CPIN: READY", "Call Ready",
-                 "SMS Ready", "+QIND: SMS DONE", "PB DONE", "+CFUN: 1", "^SRVST:2"):
+    for line in ("^RSSI:15", "^BOOT:20952548,0,0,0,72", "^MODE:5,4", "^SRVST:2", '+QIND: "csq",20,99'):
         assert isinstance(parse_urc(line), Noise), line
+
+
+def test_start_up_lines_of_every_family_mean_a_reset():
+    # SIM800 manual V1.09; ModemManager simtech/quectel plugins; Huawei ME909u guide; Wavecom +WIND
+    for line in ("RDY", "+CPIN: READY", "Call Ready", "SMS Ready", "+QIND: SMS DONE", "+QIND: PB DONE", "PB DONE",
+                 "SMS DONE", "+CFUN: 1", "^SYSSTART", "+WIND: 3", "+WIND: 4", "+QUSIM: 1", "APP RDY"):
+        event = parse_urc(line)
+        assert isinstance(event, ModemRestarted) and not event.power, line
+    assert parse_urc("UNDER-VOLTAGE WARNNING") == ModemRestarted("UNDER-VOLTAGE WARNNING", power=True)
+    assert parse_urc("UNDER-VOLTAGE POWER DOWN").power
+
+
+def test_storage_full_notices():
+    assert parse_urc('+QIND: "smsfull","SM"') == StorageFull("SM")
+    assert parse_urc('^SMMEMFULL: "ME"') == StorageFull("ME")
+    assert parse_urc('+CIEV: "SMSFULL",1') == StorageFull("SM")
 
 
 def test_unknown_lines_are_unknown_not_errors():
