@@ -221,7 +221,7 @@ class Modem:
                 values = fields(line)
                 if values and values[0].isdigit():
                     stat = int(values[1]) if len(values) > 1 and values[1].isdigit() else 0
-                    found.append(StoredSms(int(values[0]), stat, lines[number + 1].strip()))
+                    found.append(StoredSms(int(values[0]), stat, lines[number + 1].strip().strip('"')))
         return found
 
     def read_message(self, index: int) -> StoredSms | None | bool:
@@ -239,7 +239,7 @@ class Modem:
             if line.startswith("+CMGR:") and number + 1 < len(lines):
                 values = fields(line)
                 stat = int(values[0]) if values and values[0].isdigit() else 0
-                return StoredSms(index, stat, lines[number + 1].strip())
+                return StoredSms(index, stat, lines[number + 1].strip().strip('"'))
         if not lines:
             return False
         log.warning("AT+CMGR=%d answered %r, not a +CMGR answer: resynchronising", index, lines[:3])

@@ -24,7 +24,7 @@ URC_PREFIXES = (
     "+CIEV", "RDY", "+CPIN", "Call Ready", "SMS Ready", "+QIND", "PB DONE", "+CFUN", "+CREG",
     "+CGREG", "+CEREG", "+CSSU", "+CSSI", "+CUSD", "+CTZV", "+CTZE", "*PSUTTZ", "DST:", "+PACSP",
     "+CGEV", "+QUSIM", "+UUSTS", "+CPMS", "CONNECT", "SMS DONE", "APP RDY", "^DSFLOWRPT", "+STIN", "+CMGRMI",
-    "+WIND", "UNDER-VOLTAGE", "^SMMEMFULL",
+    "+WIND", "UNDER-VOLTAGE", "^SMMEMFULL", "HANGUP:",
 )
 
 # URCs whose PDU comes on the next line.
@@ -61,8 +61,8 @@ def _clip(text: str) -> Event:
 def _clcc(text: str) -> Event:
     values = fields(text) + ["", "", "", "", "", "", ""]
     index, direction, stat, mode = (_int(v) for v in values[:4])
-    if index is None or stat is None or mode not in (0, None):
-        return Noise(text)  # data/fax call or malformed
+    if index is None or stat is None or mode not in (0, 3, 4, 5, None):
+        return Noise(text)  # data (1) or fax (2) call, or malformed; 3–5 are voice modes (27.007 +CLCC)
     return CallListed(call_index=index, incoming=direction == 1, stat=stat, number=values[5],
                       toa=_int(values[6]), signal="+CLCC")
 
@@ -124,6 +124,8 @@ _PARSERS = (
     ("MISSED_CALL", _missed),
     ("VOICE CALL", _voice_call),
     ("^CEND", lambda t: CallEnded("^CEND")),
+    ("+WIND: 6", lambda t: CallEnded("+WIND: 6")),        # Wavecom: call released
+    ("HANGUP:", lambda t: CallEnded("HANGUP")),          # ZTE / Qualcomm: call released
     ("^CONN", lambda t: CallAnswered("^CONN")),
     ("CONNECT", lambda t: CallAnswered("CONNECT")),
     ("+CMTI", lambda t: _cmti(t, SmsStored)),

@@ -151,10 +151,6 @@ def test_gammu_cmgr_dumps_gammu_parses(key):
     assert isinstance(decode_pdu(pdu), (Deliver, StatusReport, Submit))   # +CMGR <stat> 2/3: a stored SUBMIT
 
 
-@pytest.mark.xfail(strict=True, reason="read_message hands the PDU line on with the stray '\"' the modem "
-                                       "printed after it (gammu tests/at-sms/04.dump, which gammu parses); "
-                                       "decode_pdu then raises PduError 'PDU is not hex' and the SMS is "
-                                       "recorded as unreadable")
 def test_gammu_cmgr_dump_with_a_trailing_quote():
     assert isinstance(decode_pdu(_read_dump(GAMMU_QUOTED)), Deliver)
 

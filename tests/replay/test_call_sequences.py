@@ -102,8 +102,6 @@ def test_zte_call_ends_once_even_though_hangup_is_not_understood():
     assert (finished[0][1].raw_number, finished[0][1].rings) == ("+27820001234", 2)
 
 
-@pytest.mark.xfail(strict=True, reason="'HANGUP: 1' is Unknown to parse_urc, so a ZTE call is ended by the ring "
-                                       "timeout (interval + margin after the last ring) instead of at its own end line")
 def test_zte_call_ends_at_hangup():
     finished = replay(CallTracker(dialect_named("generic")), _zte_call(), until=60.0)
     assert [at for at, _ in finished] == [7.0]

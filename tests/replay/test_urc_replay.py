@@ -118,9 +118,6 @@ def test_clcc_voice_mode_0_is_a_call():
         == CallListed(1, True, 4, "987654321", 161, "+CLCC")
 
 
-@pytest.mark.xfail(strict=True, reason="urc._clcc keeps only <mode> 0: a ringing call in <mode> 3, 4 or 5 (voice "
-                                       "followed by data / alternating voice-data / voice-fax, in voice mode) "
-                                       "becomes Noise, so its +CLCC stat 4/6 never reaches the call tracker")
 @pytest.mark.parametrize("text", section("modemmanager_helpers", "clcc-voice-modes")[1:])
 def test_clcc_voice_modes_3_to_5_are_calls(text):
     # ModemManager test_clcc_response_ignore_non_voice keeps indexes 4, 5, 6 as RINGING_IN with these numbers
@@ -199,8 +196,6 @@ def test_wavecom_no_carrier():
     assert parse_urc(text) == CallEnded("NO CARRIER")
 
 
-@pytest.mark.xfail(strict=True, reason="'+WIND: 6,1' (Wavecom: call 1 released) is Unknown; python-gsmmodem "
-                                       "ends the call on it (^\\+WIND: 6,(\\d)$ → _handleCallEnded)")
 def test_wavecom_wind_6_ends_the_call():
     assert isinstance(parse_urc(line("python_gsmmodem_fakemodems", "wavecom-call-progress", "+WIND: 6,1")), CallEnded)
 
@@ -209,9 +204,6 @@ def test_zte_connect_is_an_answer():
     assert parse_urc(line("python_gsmmodem_fakemodems", "zte-call-progress", "CONNECT")) == CallAnswered("CONNECT")
 
 
-@pytest.mark.xfail(strict=True, reason="'HANGUP: 1' (ZTE K3565-Z / Qualcomm M6280 call released) is Unknown and "
-                                       "not in URC_PREFIXES; python-gsmmodem ends the call on it "
-                                       "(^HANGUP:\\s*(\\d+)$ → _handleCallEnded)")
 def test_zte_hangup_ends_the_call():
     text = line("python_gsmmodem_fakemodems", "zte-call-progress", "HANGUP: 1")
     assert isinstance(parse_urc(text), CallEnded) and text.startswith(URC_PREFIXES)
