@@ -243,6 +243,7 @@ class Config:
     hours: dict[str, tuple[str, ...]] = field(default_factory=lambda: {d: () for d in DAYS})
     owner: OwnerConfig = field(default_factory=OwnerConfig)
     line: LineConfig = field(default_factory=LineConfig)
+    hours_set: bool = False          # True when the file has an [hours] section (all [] = closed all week)
     alerts: AlertsConfig = field(default_factory=AlertsConfig)
     source: str = "<defaults>"
 
@@ -299,7 +300,7 @@ def parse_config(data: dict[str, Any], source: str = "config.toml", base_dir: Pa
         sections["owner"]["phone"] = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
     built = {name: kind(**sections[name]) for name, kind in _SECTION_TYPES.items()}
-    return Config(hours=dict(sections["hours"]), source=source, **built)
+    return Config(hours=dict(sections["hours"]), hours_set="hours" in data, source=source, **built)
 
 
 def load_config(path: str | Path) -> Config:

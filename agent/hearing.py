@@ -15,7 +15,7 @@ import logging
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from agent.clock import Clock, parse_utc
+from agent.clock import Clock, parse_utc, utc_iso
 from agent.config import Config
 from agent.errors import StorageError
 from agent.store import Store
@@ -42,6 +42,7 @@ def outage_text(started: datetime, ended: datetime, reason: str, tz: ZoneInfo) -
 
 class Hearing:
     def __init__(self, config: Config, store: Store, clock: Clock):
+        """Deaf from the start: hearing begins when the modem is first set up."""
         self.config = config
         self.store = store
         self.clock = clock
@@ -49,6 +50,8 @@ class Hearing:
         self.reason = "starting up"
         self._pending: list[tuple[str, datetime, str]] = []    # ("deaf"|"hearing", when, reason) not yet written
         self._next_heartbeat = 0.0
+        self._deaf_since: float | None = None    # monotonic, when deafness began in this process
+        self._lengths: dict[datetime, float] = {}
 
     def at_start(self) -> None:
         """The agent was not running between its last heartbeat and now: that is a deaf period too."""
@@ -67,7 +70,8 @@ class Hearing:
         self.hearing, self.reason = False, reason
         if was:
             log.warning("cannot hear calls: %s", reason)
-        self._pending.append(("deaf", self.clock.now(), reason))
+            self._deaf_since = self.clock.monotonic()
+        self._pending.append(("deaf" if was else "deaf-again", self.clock.now(), reason))
         self.sync()
 
     def heard(self) -> None:
@@ -75,7 +79,11 @@ class Hearing:
             return
         self.hearing, self.reason = True, ""
         log.info("hearing calls again")
-        self._pending.append(("hearing", self.clock.now(), ""))
+        ended = self.clock.now()
+        if self._deaf_since is not None:       # a deaf period of this process: its length is monotonic
+            self._lengths[ended] = self.clock.monotonic() - self._deaf_since
+        self._deaf_since = None
+        self._pending.append(("hearing", ended, ""))
         self.sync()
 
     def tick(self) -> None:
@@ -96,13 +104,19 @@ class Hearing:
             try:
                 if kind == "deaf":
                     self.store.open_downtime(when, reason)
-                    self.store.set_modem_state(when, online=False, deaf_reason=reason,
-                                               offline_since=_iso(when))
+                    self.store.set_modem_state(when, online=False, deaf_reason=reason, offline_since=_iso(when))
+                elif kind == "deaf-again":      # still deaf, for a (new) reason: the period goes on
+                    self.store.open_downtime(when, reason)
+                    self.store.set_modem_state(when, online=False, deaf_reason=reason)
                 else:
                     ended = self.store.close_downtime(when)
                     self.store.set_modem_state(when, online=True, deaf_reason="")
                     if ended is not None:
-                        self._maybe_alert(ended.id, parse_utc(ended.started_at), when, ended.reason)
+                        started = parse_utc(ended.started_at)
+                        length = self._lengths.pop(when, None)
+                        if length is not None:          # wall-clock steps do not make an outage longer
+                            started = when - timedelta(seconds=length)
+                        self._maybe_alert(ended.id, started, when, ended.reason)
             except StorageError as error:
                 log.warning("could not record the modem's state yet (%s); will retry", error)
                 return
@@ -126,5 +140,4 @@ class Hearing:
 
 
 def _iso(moment: datetime) -> str:
-    from agent.clock import utc_iso
     return utc_iso(moment)

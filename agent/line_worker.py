@@ -93,7 +93,8 @@ class JobQueue:
 class LineWorker:
     def __init__(self, recorder: CallRecorder, inbound: Inbound, jobs: JobQueue, clock: Clock, *,
                  margin: float, ring_out_after: int = 0,
-                 on_progress: Callable[[], None] = lambda: None):
+                 on_progress: Callable[[], None] = lambda: None,
+                 on_restart: Callable[[str], None] = lambda why: None):
         self.recorder = recorder
         self.inbound = inbound
         self.jobs = jobs
@@ -101,6 +102,7 @@ class LineWorker:
         self.margin = margin
         self.ring_out_after = ring_out_after
         self.on_progress = on_progress
+        self.on_restart = on_restart
         self.lines: "queue.Queue[Line | None]" = queue.Queue()
         self.tracker: CallTracker | None = None
         self.setting_up = False          # the modem worker is running the start-up sequence
@@ -192,6 +194,7 @@ class LineWorker:
                 log.info("start-up line %r while setting the modem up", event.text)
             else:
                 log.warning("modem start-up line %r: it was reset; setting it up again", event.text)
+                self.on_restart(f"the modem restarted ({event.text})")
             self.jobs.put(SetUpAgain(event.text, line.at, power=event.power))
             return
         if isinstance(event, StorageFull):

@@ -101,11 +101,12 @@ def decide(call: CallFacts, settings: Settings, history: History, now: datetime)
 
     tz = ZoneInfo(settings.timezone)
     hours = parse_hours(settings.hours, settings.holidays)
-    has_hours = any(hours.days)
+    # [hours] with every day [] is closed all week; only hours never given mean "no hours set"
+    has_hours = settings.hours_set or any(hours.days)
     template = "missed_open" if (not has_hours or is_open(hours, call.ended_at, tz)) else "missed_closed"
     body = render(settings.templates[template], {
         "business": settings.business_name,
-        "next_open": describe_next_open(hours, call.ended_at, tz) if has_hours else "",
+        "next_open": (describe_next_open(hours, call.ended_at, tz) or "again soon") if has_hours else "",
         "call_time": format_call_time(call.ended_at, tz),
         "owner_phone": pretty(settings.owner_phone, settings.country) if settings.owner_phone else "",
     })

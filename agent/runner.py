@@ -19,10 +19,12 @@ LOOP_STUCK_SECONDS = 30.0   # no turn of the agent loop for this long = stuck: s
 
 
 def loop_is_healthy(service: Service, worker: threading.Thread, now: float | None = None) -> bool:
-    """Feed systemd's watchdog only while the agent thread lives and its loop keeps turning. A modem
-    that is unplugged is not unhealthy (the loop is busy reconnecting); a loop stuck in one call is."""
+    """Feed systemd's watchdog only while the agent thread lives and makes real progress: a line
+    handled, an AT exchange finished, or a command still inside its own time-out (a 60 s AT+CMGS on a
+    congested network is progress). A modem that is unplugged is not unhealthy (the loop is busy
+    reconnecting); a loop stuck past every time-out is."""
     now = time.monotonic() if now is None else now
-    return worker.is_alive() and now - service.last_loop < LOOP_STUCK_SECONDS
+    return worker.is_alive() and service.healthy(now, LOOP_STUCK_SECONDS)
 
 
 def start_web(config: Config, host: str | None = None, port: int | None = None) -> threading.Thread:

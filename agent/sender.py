@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from agent.clock import Clock
-from agent.errors import CommandError, ModemError
+from agent.errors import CommandError, ModemError, StorageError
 from agent.followup import followup_still_wanted
 from agent.modem.modem import Modem
 from agent.modem.pdu import encode_submit, segment_info
@@ -88,6 +88,26 @@ class Sender:
         self.modem = modem
         self.clock = clock
         self.current: _InFlight | None = None
+        self.owed: list = []            # writes the database refused after a part went out
+
+    def settle_owed(self) -> None:
+        """Write what a locked or full database refused after a send (sent, part sent…), in order."""
+        while self.owed:
+            try:
+                self.owed[0]()
+            except StorageError:
+                return
+            self.owed.pop(0)
+
+    def _after_send(self, write) -> None:
+        if self.owed:
+            self.owed.append(write)
+            return
+        try:
+            write()
+        except StorageError as error:
+            log.warning("the text went out but the database refused the record (%s); will retry", error)
+            self.owed.append(write)
 
     def send_next_part(self) -> bool:
         """One step of the queue: send the next part of the text in progress, or start the next due
@@ -134,22 +154,25 @@ class Sender:
             reference = self.modem.send_pdu(part.tpdu_length, part.hex)
         except CommandError as error:
             self.current = None
-            self._refused(message, error)
+            self._after_send(lambda: self._refused(message, error))
             return True
         except ModemError as error:
             self.current = None
             if error.after_pdu or flight.next_part > 0:
-                self.store.mark_ambiguous(message.id, f"no confirmation from the modem ({error}); not resent")
+                self._after_send(lambda: self.store.mark_ambiguous(
+                    message.id, f"no confirmation from the modem ({error}); not resent"))
             else:
-                self._retry(message, None, f"modem not ready: {error}")
+                self._after_send(lambda: self._retry(message, None, f"modem not ready: {error}"))
             raise
         flight.refs.append(reference if reference is not None else -1)
         flight.next_part += 1
-        self.store.part_sent(message.id, part.part, flight.refs)
+        refs = list(flight.refs)
+        self._after_send(lambda: self.store.part_sent(message.id, part.part, refs))
         if flight.next_part < len(flight.parts):
             return True
         self.current = None
-        self.store.mark_sent(message.id, self.clock.now())
+        sent_at = self.clock.now()
+        self._after_send(lambda: self.store.mark_sent(message.id, sent_at))
         log.info("text %d sent (%d part%s)", message.id, len(flight.parts), "s" if len(flight.parts) > 1 else "")
         return True
 

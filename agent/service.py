@@ -50,6 +50,7 @@ BOOT_SETTLE = 0.3          # seconds of quiet after a start-up line before setti
 STOP_GRACE = 6.0           # seconds a send in flight may still take when the agent is stopping
 CLOCK_STEP = 5.0           # a jump of the wall clock against the monotonic one larger than this is a step
 LINE_WAIT = 0.5            # longest wait for the line worker before the next AT command
+MODEM_STORE_BUSY = 2.0     # seconds the modem worker waits for another program's database lock
 
 
 class Service:
@@ -65,10 +66,12 @@ class Service:
         # locked by another program holds a call in memory, never the thread that hears calls
         self.line_store = Store.open(store.path) if store.path != ":memory:" else store
         self.line_store.set_busy_timeout(0.25)
+        self.store.set_busy_timeout(MODEM_STORE_BUSY)   # never let a locked database stall the modem long
         self.recorder = CallRecorder(self.line_store, self.clock, on_recorded=on_missed_call)
         self.line_worker = LineWorker(self.recorder, Inbound(self.line_store, self.clock, config.storage.import_max_age_hours), self.jobs, self.clock,
                                       margin=config.modem.ring_timeout_margin,
-                                      ring_out_after=config.line.ring_out_after_rings, on_progress=self._progress)
+                                      ring_out_after=config.line.ring_out_after_rings, on_progress=self._progress,
+                                      on_restart=self._interrupt)
         self.hearing = Hearing(config, store, self.clock)
         self.inbound = Inbound(store, self.clock, config.storage.import_max_age_hours)
         self.link: SerialLink | None = None
@@ -106,6 +109,11 @@ class Service:
     @property
     def lines(self):
         return self.line_worker.lines
+
+    def _interrupt(self, why: str) -> None:
+        link = self.link
+        if link is not None:
+            link.interrupt(why)
 
     def _progress(self) -> None:
         self.last_loop = self.clock.monotonic()
@@ -202,10 +210,12 @@ class Service:
                 return
             if self._run_job():
                 return
-            if self.sender is not None and not self._stopping.is_set() and self.sender.send_next_part():
-                return
             if self._send_held():
                 return
+            if self.sender is not None:
+                self.sender.settle_owed()
+                if not self._stopping.is_set() and self.sender.send_next_part():
+                    return
             self._housekeeping()
             self.hearing.tick()
             self._idle()
@@ -371,7 +381,7 @@ class Service:
         if self.link is not None:
             log.log(logging.INFO if reason == "stopped" else logging.WARNING, "modem offline: %s", reason)
             self.link.close()
-            self._record_state(last_error=reason, offline_since=self.clock.now().isoformat())
+            self._record_state(last_error=reason)
         self.hearing.deaf("TextBack stopped" if reason == "stopped" else _deaf_reason_text(reason))
         self.link = self.modem = self.sender = self.storage = None
         self.ready.clear()

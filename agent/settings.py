@@ -17,6 +17,7 @@ SETTING_KEYS: dict[str, tuple[str, str]] = {
     "followup_hours": ("rules", "followup_hours"),
     "owner_phone": ("owner", "phone"),
     "hours": ("hours", "*"),
+    "hours_set": ("hours", "?"),
 }
 
 
@@ -31,5 +32,6 @@ class Settings:
     followup_hours: int = 0
     owner_phone: str = ""
     hours: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    hours_set: bool = False      # [hours] given (or saved in the web UI): all days [] = closed all week
     holidays: tuple[str, ...] = ()
     templates: dict[str, str] = field(default_factory=dict)

@@ -143,11 +143,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.jinja_env.globals.update(shop_settings=shop_settings)
     app.after_request(_security_headers)
 
-    from web import auth, calls, csrf, export, inbox, optouts, settings as settings_pages, status
+    from web import auth, calls, csrf, export, inbox, optouts, settings as settings_pages, status, unheard
 
     csrf.init_app(app)
     auth.init_app(app)
-    for blueprint in (inbox.bp, calls.bp, settings_pages.bp, optouts.bp, status.bp, export.bp):
+    for blueprint in (inbox.bp, calls.bp, settings_pages.bp, optouts.bp, status.bp, unheard.bp, export.bp):
         app.register_blueprint(blueprint)
     for code in (400, 403, 404, 405, 413, 500):
         app.register_error_handler(code, _error_page)

@@ -171,6 +171,7 @@ def hours():
         if not errors:
             now = context.clock.now()
             context.store.set_setting("hours", week, now)
+            context.store.set_setting("hours_set", True, now)
             context.store.set_setting("holidays", holidays, now)
             flash("Opening hours saved. The next missed call uses them.")
             return redirect(url_for("settings.hours"))

@@ -1,23 +1,130 @@
-"""Status (the modem, the queue, the disk) and the dashboard (last 7 or 30 days, with a chart)."""
+"""Status (can the box hear calls, its outages, the modem, the queue, the disk) and the dashboard.
+
+"Hearing calls" is shown only when the agent says it can hear calls (`online`) and its heartbeat
+is fresh: a stopped agent cannot say it stopped, so a heartbeat older than HEARTBEAT_STALE means
+"TextBack is not running", whatever `online` last said. A missing state means the same.
+"""
 
 from __future__ import annotations
 
 import shutil
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, render_template, request
 
-from agent.clock import utc_iso
-from web import shop_settings, web_context
+from agent.store.downtime import Downtime
+from web import local_time, shop_settings, web_context
+from web.unheard import unheard_rows
 
-__all__ = ["bp", "STALE_AFTER", "chart_bars"]
+__all__ = ["bp", "Hearing", "Outage", "hearing_now", "outages", "span_words", "HEARTBEAT_STALE",
+           "OUTAGE_DAYS", "chart_bars"]
 
 bp = Blueprint("status", __name__)
 
-STALE_AFTER = timedelta(minutes=3)   # the agent writes its state at least every minute when online
+HEARTBEAT_STALE = timedelta(minutes=2)   # the agent writes a heartbeat every 30 s while it runs
+OUTAGE_DAYS = 30
+NOT_RUNNING = "TextBack is not running"
+DISK_FULL_BYTES = 50 * 1024 * 1024
+DISK_LOW_BYTES = 200 * 1024 * 1024
+STORAGE_WARN = 0.8                       # the agent warns the owner at the same fill
+STORAGE_NAMES = {"SM": "SIM card", "ME": "modem memory", "MT": "SIM card and modem memory",
+                 "SR": "delivery reports", "BM": "broadcast messages"}
 CHART_WIDTH, CHART_HEIGHT = 340, 120
+
+
+@dataclass(frozen=True)
+class Hearing:
+    """The truth for the banner."""
+
+    hearing: bool
+    reason: str                  # why not, in words; "" while hearing
+    since: str | None            # when the box stopped hearing (ISO), when known
+    last_seen: datetime | None   # the agent's last heartbeat (or, from an older agent, its last write)
+    running: bool
+
+
+@dataclass(frozen=True)
+class Outage:
+    started_at: str
+    ended_at: str | None         # None: still deaf
+    reason: str
+    alerted: bool
+    duration: str                # "15 min", "2 h 5 min"
+    end_text: str                # "10:17 AM", "Tue 6 Jan, 9:00 AM" or "still"
+
+
+def _moment(value: Any) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def _last_seen(state: dict[str, Any], times: dict[str, str]) -> datetime | None:
+    beat = _moment(state.get("heartbeat"))
+    if beat is not None:
+        return beat
+    written = [moment for moment in map(_moment, times.values()) if moment is not None]
+    return max(written) if written else None
+
+
+def hearing_now(state: dict[str, Any], times: dict[str, str], open_period: Downtime | None,
+                now: datetime) -> Hearing:
+    """Can the box hear calls right now, and if not, why and since when."""
+    seen = _last_seen(state, times)
+    running = bool(state) and seen is not None and now - seen <= HEARTBEAT_STALE
+    period_start = open_period.started_at if open_period else None
+    if not running:
+        since = period_start or (seen.isoformat() if seen else None)
+        return Hearing(False, NOT_RUNNING, since, seen, False)
+    if state.get("online") is True:
+        return Hearing(True, "", None, seen, True)
+    reason = state.get("deaf_reason") or state.get("last_error") or "the modem is offline"
+    return Hearing(False, str(reason), period_start or state.get("offline_since"), seen, True)
+
+
+def span_words(seconds: float) -> str:
+    """A length of time the way a person says it: "under 1 s", "40 s", "15 min", "2 h 5 min", "3 days 4 h"."""
+    if seconds < 1:
+        return "under 1 s"
+    seconds = round(seconds)
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes = seconds // 60
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    days, hours = divmod(hours, 24)
+    return (f"{days} day" if days == 1 else f"{days} days") + (f" {hours} h" if hours else "")
+
+
+def _outage(started_at: str, ended_at: str | None, reason: str, alerted: bool, now: datetime) -> Outage:
+    start = _moment(started_at) or now
+    end = _moment(ended_at)
+    if end is None:
+        return Outage(started_at, None, reason, alerted, span_words((now - start).total_seconds()) + " so far",
+                      "still")
+    same_day = local_time(start, "date") == local_time(end, "date")
+    return Outage(started_at, ended_at, reason, alerted, span_words((end - start).total_seconds()),
+                  local_time(end, "time") if same_day else local_time(end))
+
+
+def outages(periods: list[Downtime], hearing: Hearing, now: datetime) -> list[Outage]:
+    """The recorded periods, newest first; while the agent is stopped and none is open (it was
+    killed while hearing), the one it cannot record yet comes first."""
+    rows = [_outage(p.started_at, p.ended_at, p.reason, p.alerted, now) for p in periods]
+    if not hearing.running and hearing.last_seen and all(p.ended_at for p in periods):
+        rows.insert(0, _outage(hearing.last_seen.isoformat(), None, NOT_RUNNING, False, now))
+    return rows
 
 
 def _size(count: float) -> str:
@@ -28,29 +135,43 @@ def _size(count: float) -> str:
     return ""
 
 
-def _disk(database: str) -> dict[str, str]:
+def _disk(database: str) -> dict[str, Any]:
     path = Path(database)
     size = sum(p.stat().st_size for p in (path, Path(f"{database}-wal")) if p.exists())
     usage = shutil.disk_usage(path.parent if path.parent.exists() else ".")
     return {"free": _size(usage.free), "total": _size(usage.total), "database": _size(size),
-            "low": usage.free < 200 * 1024 * 1024}
+            "low": usage.free < DISK_LOW_BYTES, "full": usage.free < DISK_FULL_BYTES}
+
+
+def _storages(value: Any) -> list[dict[str, Any]]:
+    """{"SM": [used, total], ...} → one row per storage, with its fill and a warning when nearly full."""
+    rows = []
+    for name, pair in (value or {}).items() if isinstance(value, dict) else ():
+        if not (isinstance(pair, list) and len(pair) == 2 and all(isinstance(n, int) for n in pair)):
+            continue
+        used, total = pair
+        percent = round(used * 100 / total) if total > 0 else None
+        rows.append({"name": STORAGE_NAMES.get(name, name), "code": name, "used": used, "total": total,
+                     "percent": percent, "warn": bool(total) and used / total >= STORAGE_WARN})
+    return rows
 
 
 @bp.route("/status")
 def status():
-    """Modem model, signal, operator, registration, online or offline (with the last error),
-    the queue of texts waiting, and the free disk space."""
+    """Hearing calls or not (why, since when, the recovery step), outages of the last 30 days,
+    calls the modem saw while TextBack could not, the modem, SMS storage, queue and disk."""
     context = web_context()
-    state = context.store.modem_state()
-    times = context.store.modem_state_times()
-    last_report = max(times.values()) if times else None
-    stale = last_report is None or last_report < utc_iso(context.clock.now() - STALE_AFTER)
+    store, now = context.store, context.clock.now()
+    state = store.modem_state()
+    hearing = hearing_now(state, store.modem_state_times(), store.open_downtime_period(), now)
     bars = state.get("bars")
     return render_template(
-        "status.html", state=state, online=bool(state.get("online")) and not stale, stale=stale,
-        last_report=last_report, bars=bars if isinstance(bars, int) else None,
-        queue=context.store.queue_length(), disk=_disk(context.config.storage.database),
-        updated=times.get("online"))
+        "status.html", state=state, hearing=hearing, online=hearing.hearing,
+        outages=outages(store.downtimes_since(now - timedelta(days=OUTAGE_DAYS)), hearing, now),
+        outage_days=OUTAGE_DAYS, unheard=unheard_rows(store, shop_settings(), now),
+        storages=_storages(state.get("sms_storage")), sim_history=store.sim_history_count(),
+        bars=bars if isinstance(bars, int) else None, queue=store.queue_length(),
+        disk=_disk(context.config.storage.database))
 
 
 def chart_bars(per_day) -> dict:

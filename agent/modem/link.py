@@ -33,7 +33,7 @@ _MAX_PARTIAL = 8192
 # to accept a text; AT+COPS? may search for minutes (vendors document up to 180 s) and is asked
 # for with a bound; a keep-alive answers at once or the modem is in trouble.
 TIMEOUTS: tuple[tuple[str, float], ...] = (
-    ("AT+CMGS", 90.0), ("AT+COPS", 45.0), ("AT+CMGL", 30.0), ("AT+CPBR", 20.0), ("AT+CFUN", 30.0),
+    ("AT+CMGS", 90.0), ("AT+COPS", 45.0), ("AT+CMGL", 15.0), ("AT+CPBR", 20.0), ("AT+CFUN", 30.0),
     ("AT+CPIN=", 15.0), ("AT+CPIN", 10.0), ("AT+CMGR", 10.0), ("AT+CMGD", 10.0), ("AT+CPMS", 10.0),
     ("AT+CCFC", 20.0), ("AT+CUSD", 20.0), ("AT+CLIP?", 3.0), ("AT+CNMI?", 3.0), ("AT+CMGF?", 3.0),
 )
@@ -169,12 +169,14 @@ class SerialLink:
 
     # ---- commands ----------------------------------------------------------------------------
 
-    def command(self, command: str, timeout: float | None = None) -> list[str]:
+    def command(self, command: str, timeout: float | None = None, *, resync: bool = True) -> list[str]:
         """Send one AT command; return its information lines; raise on ERROR / timeout / lost port.
-        Without `timeout`, the bound for this kind of command (TIMEOUTS)."""
+        Without `timeout`, the bound for this kind of command (TIMEOUTS). `resync=False` sends it
+        even to a modem out of step (a reset command for a modem that answers nothing else)."""
         timeout = timeout_for(command) if timeout is None else timeout
         with self._lock:
-            self._resync_if_needed()
+            if resync:
+                self._resync_if_needed()
             pending = self._start(command, want_prompt=False)
             try:
                 self._write(command.encode() + b"\r")
@@ -248,6 +250,14 @@ class SerialLink:
                     return int(match.group(1))
             return None
 
+    def interrupt(self, why: str) -> None:
+        """The modem rebooted under a command (a start-up line came): no answer will come, so the
+        command in flight ends now with ModemTimeout instead of waiting out its time-out."""
+        pending = self._pending
+        if pending is not None and not pending.done.is_set():
+            pending.interrupted = why              # type: ignore[attr-defined]
+            pending.done.set()
+
     def out_of_step(self) -> None:
         """An answer did not belong to its command: resynchronise before the next one."""
         self._needs_resync = True
@@ -304,6 +314,9 @@ class SerialLink:
     def _check(self, pending: _Pending) -> None:
         if pending.final is None and self.failure is not None:
             raise ModemGone(f"{self.port}: {self.failure}")
+        why = getattr(pending, "interrupted", None)
+        if why is not None and pending.final is None:
+            raise ModemTimeout(f"{pending.command}: {why}")
 
     def _write(self, data: bytes) -> None:
         if self.trace:

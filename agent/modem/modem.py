@@ -147,7 +147,7 @@ class Modem:
         last: ModemError | None = None
         for _ in range(5):
             try:
-                self.link.command("AT", timeout=1.0)
+                self.link.command("AT", timeout=1.0, resync=False)   # probing: no resync between tries
                 return
             except (ModemTimeout, CommandError) as e:
                 last = e
@@ -349,7 +349,7 @@ class Modem:
         the modem then reboots and prints its start-up lines, or nothing."""
         for command in self.dialect.reset:
             try:
-                self.link.command(command, timeout=30)
+                self.link.command(command, timeout=30, resync=False)
                 log.warning("modem reset with %s", command)
                 return True
             except CommandError as error:
@@ -382,9 +382,15 @@ class Modem:
         except CommandError:
             return None
         try:
-            lines = self.link.command(f"AT+CPBR=1,{limit}")
-        except CommandError:
-            lines = []          # an empty list answers +CME ERROR: 22 (not found) on some modems
+            size = fields("x:" + (self._query("AT+CPBS?", "+CPBS:") or ""))     # "MC",<used>,<total>
+            used = int(size[1]) if len(size) > 2 and size[1].isdigit() else None
+            total = int(size[2]) if len(size) > 2 and size[2].isdigit() else limit
+            # reading past the phonebook's size is an error (27.007 §8.12): ask only for what exists
+            lines = [] if used == 0 else self.link.command(f"AT+CPBR=1,{max(1, min(total, limit))}")
+        except CommandError as error:
+            if error.code != 22:        # only "not found" means an empty list; anything else: unknown
+                return None
+            lines = []
         finally:
             self._tolerate('AT+CPBS="SM"')
         found = []

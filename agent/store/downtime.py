@@ -12,7 +12,9 @@ from datetime import datetime
 
 from agent.clock import utc_iso
 
-__all__ = ["DowntimeQueries", "Downtime", "UnheardCall"]
+__all__ = ["DowntimeQueries", "Downtime", "UnheardCall", "VAGUE_REASONS"]
+
+VAGUE_REASONS = frozenset({"starting up", "TextBack stopped"})   # a later, more precise reason replaces these
 
 
 @dataclass(frozen=True)
@@ -40,8 +42,11 @@ class DowntimeQueries:
     def open_downtime(self, started_at: datetime, reason: str) -> int:
         """Start a period (or keep the one already open, updating its reason if it had none)."""
         with self.transaction() as conn:
-            row = conn.execute("SELECT id FROM downtime WHERE ended_at IS NULL ORDER BY id DESC LIMIT 1").fetchone()
+            row = conn.execute("SELECT id, reason FROM downtime WHERE ended_at IS NULL ORDER BY id DESC LIMIT 1"
+                               ).fetchone()
             if row is not None:
+                if row["reason"] in VAGUE_REASONS and reason not in VAGUE_REASONS:
+                    conn.execute("UPDATE downtime SET reason = ? WHERE id = ?", (reason, row["id"]))
                 return row["id"]
             return conn.execute("INSERT INTO downtime (started_at, reason) VALUES (?, ?)",
                                 (utc_iso(started_at), reason)).lastrowid

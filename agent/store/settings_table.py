@@ -23,7 +23,9 @@ log = logging.getLogger(__name__)
 def _config_values(config: Config) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for key, (section, name) in SETTING_KEYS.items():
-        if section == "hours":
+        if section == "hours" and name == "?":
+            values[key] = config.hours_set
+        elif section == "hours":
             values[key] = {day: list(ranges) for day, ranges in config.hours.items()}
         else:
             values[key] = getattr(getattr(config, section), name)

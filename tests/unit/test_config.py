@@ -89,3 +89,10 @@ def test_every_cli_command_has_help():
     for name, command in main.commands.items():
         assert command.help, f"textback {name} has no help text"
         assert runner.invoke(main, [name, "--help"]).exit_code == 0
+
+
+def test_hours_section_given_or_not():
+    from agent.config import parse_config
+
+    assert parse_config({"hours": {"mon": []}}).hours_set is True
+    assert parse_config({}).hours_set is False

@@ -102,3 +102,14 @@ def test_answered_call_cancels_the_pending_text():
     facts = CallFacts(number="+447911123456", ended_at=MONDAY_NOON, answered=True)
     decision = decide(facts, SETTINGS, History(pending_message_id=9), MONDAY_NOON)
     assert not decision.text and decision.reason == "answered" and decision.replace_message_id == 9
+
+
+def test_hours_given_with_every_day_closed_means_closed_all_week():
+    """[hours] with every day [] is the after-hours text; only hours never given mean 'no hours set'."""
+    closed = Settings(business_name="Brightside Dental", hours={d: () for d in WEEKDAYS}, hours_set=True,
+                      templates=dict(DEFAULT_TEMPLATES))
+    decision = decide(call("+447911123456"), closed, History(), MONDAY_NOON)
+    assert decision.template == "missed_closed"
+    assert "We open again soon." in decision.body
+    unset = Settings(business_name="Brightside Dental", hours={}, templates=dict(DEFAULT_TEMPLATES))
+    assert decide(call("+447911123456"), unset, History(), MONDAY_NOON).template == "missed_open"
