@@ -11,6 +11,7 @@ PREFIX=/opt/textback
 CONFIG_FILE=/etc/textback/config.toml
 DATA_DIR=/var/lib/textback
 UNIT_FILE=/etc/systemd/system/textback.service
+REBIND_UNITS=(textback-usb-rebind.path textback-usb-rebind.service)
 RULES_FILE=/etc/udev/rules.d/99-textback-modem.rules
 COMMAND_LINK=/usr/local/bin/textback
 # usb-modeswitch turns Huawei and other sticks from "CD-ROM" mode into a modem.
@@ -206,6 +207,11 @@ install_config() {
 install_unit() {
   say "Installing the service $UNIT_FILE"
   install -m 0644 "$REPO_DIR/systemd/textback.service" "$DESTDIR$UNIT_FILE"
+  # The last recovery step for a modem gone for good: the agent asks, a root helper re-binds USB.
+  local unit
+  for unit in "${REBIND_UNITS[@]}"; do install -m 0644 "$REPO_DIR/systemd/$unit" "$DESTDIR${UNIT_FILE%/*}/$unit"; done
+  install -d -m 0755 "$DESTDIR$PREFIX/bin"
+  install -m 0755 "$REPO_DIR/systemd/usb-rebind" "$DESTDIR$PREFIX/bin/usb-rebind"
 }
 
 install_udev_rules() {
@@ -253,6 +259,7 @@ start_service() {
   say "Enabling and (re)starting the textback service"
   systemctl daemon-reload
   systemctl enable --quiet textback.service || die "systemctl enable failed: see systemctl status textback"
+  systemctl enable --quiet --now textback-usb-rebind.path || warn "the USB re-bind helper could not be enabled (systemctl status textback-usb-rebind.path)"
   # restart rather than start, so an update takes effect; it waits for the program's READY=1.
   systemctl restart textback.service \
     || die "the service did not start: see journalctl -u textback -n 50 --no-pager (fix, then run ./install.sh again)"
@@ -274,7 +281,10 @@ print_summary() {
 uninstall() {
   say "Removing TextBack${DESTDIR:+ from $DESTDIR}"
   if ! in_destdir && have_systemd; then systemctl disable --now textback.service 2>/dev/null || true; fi
+  if ! in_destdir && have_systemd; then systemctl disable --now textback-usb-rebind.path 2>/dev/null || true; fi
   rm -f "$DESTDIR$UNIT_FILE" "$DESTDIR$RULES_FILE"
+  local unit
+  for unit in "${REBIND_UNITS[@]}"; do rm -f "$DESTDIR${UNIT_FILE%/*}/$unit"; done
   rm -rf "$DESTDIR$PREFIX"
   if [[ -L "$DESTDIR$COMMAND_LINK" && "$(readlink "$DESTDIR$COMMAND_LINK")" == "$PREFIX/bin/textback" ]]; then rm -f "$DESTDIR$COMMAND_LINK"; fi
   if ! in_destdir; then

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from pathlib import Path
 from datetime import timedelta
 
 from agent.call_outcome import settle_pending_calls
@@ -33,7 +34,7 @@ from agent.sender import AUTO_KINDS, BACKOFF_SECONDS, Sender
 from agent.scheduler import start_jobs
 from agent.sms_storage import SmsStorage
 from agent.store import Store
-from agent.usb_rebind import rebind_usb
+from agent.usb_rebind import UsbRebind
 
 __all__ = ["Service", "STOP_GRACE", "SETUP_FAILURES_BEFORE_RESET"]
 
@@ -57,7 +58,7 @@ class Service:
     def __init__(self, config: Config, store: Store, clock: Clock | None = None,
                  on_missed_call=None, *, ping_every: float = PING_EVERY,
                  retry_backoff: tuple[float, ...] = BACKOFF_SECONDS, followup_every: float = 60.0,
-                 rebind=rebind_usb):
+                 rebind=None):
         self.config = config
         self.store = store
         self.clock = clock or SystemClock()
@@ -81,7 +82,7 @@ class Service:
         self.ping_every = ping_every
         self.retry_backoff = retry_backoff
         self.followup_every = followup_every
-        self.rebind = rebind
+        self.rebind = rebind or UsbRebind(Path(store.path).parent if store.path != ":memory:" else ".")
         self.ready = threading.Event()       # set once caller ID is on
         self.last_loop = self.clock.monotonic()
         self.started_at = self.clock.now()

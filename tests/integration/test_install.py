@@ -82,8 +82,10 @@ def test_layout(installed):
     root = installed["root"]
     for relative in ("opt/textback/venv/bin/python", "opt/textback/bin/textback",
                      "etc/textback/config.toml", "etc/systemd/system/textback.service",
-                     "etc/udev/rules.d/99-textback-modem.rules"):
+                     "etc/udev/rules.d/99-textback-modem.rules", "opt/textback/bin/usb-rebind",
+                     "etc/systemd/system/textback-usb-rebind.path", "etc/systemd/system/textback-usb-rebind.service"):
         assert (root / relative).exists(), relative
+    assert os.access(root / "opt/textback/bin/usb-rebind", os.X_OK)
     data = root / "var/lib/textback"
     assert data.is_dir() and stat.S_IMODE(data.stat().st_mode) == 0o750
     assert stat.S_IMODE((root / "etc/textback/config.toml").stat().st_mode) == 0o640
@@ -99,7 +101,7 @@ def test_the_running_system_is_untouched(installed):
 def test_unit_file(installed):
     unit = (installed["root"] / "etc/systemd/system/textback.service").read_text()
     lines = {line.strip() for line in unit.splitlines()}
-    for expected in ("Type=notify", "NotifyAccess=main", "WatchdogSec=60", "User=textback",
+    for expected in ("Type=notify", "NotifyAccess=main", "WatchdogSec=120", "After=network.target time-sync.target", "User=textback",
                      "SupplementaryGroups=dialout", "Restart=always", "ProtectSystem=strict",
                      "ReadWritePaths=/var/lib/textback", "DevicePolicy=closed",
                      "DeviceAllow=char-ttyUSB rw", "WantedBy=multi-user.target",
