@@ -33,7 +33,7 @@ DIALECTS: tuple[Dialect, ...] = (
             boot=(r"^RDY$", r"^\+CPIN: READY$", r"^SMS DONE$", r"^PB DONE$")),
     Dialect("sim800", "SIMCom SIM800/SIM900",
             (r"SIM8\d\d", r"SIM9\d\d"),
-            ("AT+CLCC=1",),
+            ("AT+CLCC=1", "AT+CLTS=1"),
             ("+CLCC", "NO CARRIER"), False, 5.0,
             boot=(r"^RDY$", r"^\+CFUN: 1$", r"^\+CPIN: READY$", r"^Call Ready$", r"^SMS Ready$",
                   r"^UNDER-VOLTAGE (WARNNING|WARNING|POWER DOWN)")),

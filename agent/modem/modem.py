@@ -116,6 +116,7 @@ class Modem:
                 break
         for extra in info.dialect.init:
             self._tolerate(extra)
+        self._tolerate("AT+CTZU=1")     # network time into the modem's clock (NITZ), for AT+CCLK?
         log.info("modem ready: %s %s (%s dialect)", info.manufacturer, info.model, info.dialect.name)
         return info
 
