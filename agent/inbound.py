@@ -254,7 +254,10 @@ class Inbound:
             if content == "mms" and not history and not carrier and number != settings.owner_phone:
                 self._relay(conn, settings, _Received(message_id, number, body, False, False), now)
         if content == "indication" and not history:
-            self.store.set_modem_state(now, voicemail_indication=body)
+            indication = getattr(sms, "indication", None)
+            waiting = indication is None or (indication.active and indication.count != 0)
+            # a "voicemail waiting" notice means voicemail is on for the SIM; "cleared" takes it back
+            self.store.set_modem_state(now, voicemail_indication=body if waiting else "")
 
     # ---- what a message means --------------------------------------------------------------------
 
