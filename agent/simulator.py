@@ -91,6 +91,7 @@ class _State:
     cmgf: int = 0                                              # 0 PDU mode, 1 text mode
     cfun: int = 1
     phonebook: str = "SM"
+    cmee: int = 0                                              # 27.007 §9.1: 0 plain ERROR, 1 numeric, 2 verbose
 
     @property
     def cnmi_mt(self) -> int:
@@ -645,7 +646,9 @@ class SimulatedModem:
         if upper in ("ATE0", "ATE1"):
             state.echo = upper == "ATE1"
             return self._ok()
-        if upper.startswith("AT+CMEE") or upper.startswith("AT+CSMP"):
+        if upper.startswith("AT+CMEE"):
+            return self._cmee(upper)
+        if upper.startswith("AT+CSMP"):
             return self._ok()
         if upper.startswith("AT+CMGF"):
             return self._cmgf(upper)
@@ -703,6 +706,17 @@ class SimulatedModem:
         self.emit("ERROR")
 
     # ---- settings ----------------------------------------------------------------------------
+
+    def _cmee(self, upper: str) -> None:
+        """27.007 §9.1: AT+CMEE? → +CMEE: <n>, as set (0 after a reset)."""
+        if upper == "AT+CMEE?":
+            return self._ok(f"+CMEE: {self.state.cmee}")
+        if upper == "AT+CMEE=?":
+            return self._ok("+CMEE: (0-2)")
+        if upper in ("AT+CMEE", "AT+CMEE=0", "AT+CMEE=1", "AT+CMEE=2"):
+            self.state.cmee = int(upper[-1]) if upper[-1].isdigit() else 0
+            return self._ok()
+        self.emit("ERROR")
 
     def _cmgf(self, upper: str) -> None:
         """27.005 §3.2.3: 0 PDU mode, 1 text mode."""

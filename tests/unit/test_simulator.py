@@ -194,6 +194,9 @@ def test_read_back_queries(modem):
     assert at.command("AT+CFUN?") == ["+CFUN: 1", "OK"]
     assert at.command("AT+CLIP?") == ["+CLIP: 0,1", "OK"]
     assert at.command("AT+CMGF?") == ["+CMGF: 0", "OK"]
+    assert at.command("AT+CMEE?") == ["+CMEE: 0", "OK"]
+    at.command("AT+CMEE=1")
+    assert at.command("AT+CMEE?") == ["+CMEE: 1", "OK"]         # the link's marked resync reads this
     at.command("AT+CNMI=1,1,0,2,0")
     assert at.command("AT+CNMI?") == ["+CNMI: 1,1,0,2,0", "OK"]
     sim.reset(boot_lines=True)
