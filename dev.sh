@@ -56,6 +56,8 @@ case "$cmd" in
     ensure_venv
     "$VENV/bin/pip" install -q -e '.[test]'
     ensure_chromium
+    echo "dev.sh: checking the layer contract (lint-imports, pyproject.toml [tool.importlinter])" >&2
+    (cd "$(dirname "$0")" && "$VENV/bin/lint-imports" --no-cache) || { echo "dev.sh: the layer contract is broken (see above)." >&2; exit 1; }
     set +e
     "$VENV/bin/python" -m pytest "$@"
     rc=$?

@@ -83,7 +83,7 @@ def check_config(config_path: str) -> None:
 @config_option
 def agent(config_path: str) -> None:
     """Run the modem service only (the web UI can run apart with `textback web`)."""
-    from agent.runner import run_agent
+    from agent.daemon.runner import run_agent
 
     config = read_config(config_path)
     try:
@@ -96,7 +96,7 @@ def agent(config_path: str) -> None:
 @config_option
 def run(config_path: str) -> None:
     """Run the modem service and the web UI in one process (what the systemd unit starts)."""
-    from agent.runner import run_agent
+    from agent.daemon.runner import run_agent
 
     config = read_config(config_path)
     try:
@@ -147,7 +147,7 @@ def passwd(config_path: str) -> None:
 @click.option("--send-test", is_flag=True, help="Also text the owner's phone ([owner] phone) from the box.")
 def doctor(config_path: str, send_test: bool) -> None:
     """Check port, modem, SIM, network, signal, SMS centre, storage, database and web port, in plain words."""
-    from agent.doctor import run_checks, send_test_text
+    from agent.tools.doctor import run_checks, send_test_text
 
     config = read_config(config_path)
     checks = run_checks(config, send_test_text(config) if send_test else None)
@@ -169,7 +169,7 @@ def export(config_path: str, folder: str) -> None:
     """Write every call and every text to two CSV files (times in UTC and in the shop's time zone)."""
     from zoneinfo import ZoneInfo
 
-    from agent.export import write_exports
+    from agent.tools.export import write_exports
     from agent.store import Store
 
     config = read_config(config_path)
@@ -189,7 +189,7 @@ def export(config_path: str, folder: str) -> None:
               help="Keep the web UI up after the scripted calls (default: only when run from a terminal).")
 def demo(family: str, web_port: int, keep_running: bool | None) -> None:
     """A simulated modem, the agent and the web UI, with scripted calls: no hardware needed."""
-    from agent.demo import run_demo
+    from agent.tools.demo import run_demo
 
     if keep_running is None:
         keep_running = sys.stdin.isatty()

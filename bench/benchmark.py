@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 from agent.clock import utc_iso, wait_until  # noqa: E402
 from bench.doc_block import write_block  # noqa: E402
 from agent.config import parse_config  # noqa: E402
-from agent.service import Service  # noqa: E402
+from agent.daemon.service import Service  # noqa: E402
 from agent.simulator import SimulatedModem  # noqa: E402
 from agent.store import Store  # noqa: E402
 

@@ -19,8 +19,8 @@ from werkzeug.exceptions import HTTPException
 
 from agent.clock import Clock, SystemClock
 from agent.config import Config
-from agent.numbers import pretty
-from agent.settings import Settings
+from agent.rules.numbers import pretty
+from agent.rules.settings import Settings
 from agent.store import Store
 
 __all__ = ["create_app", "serve", "WebContext", "web_context", "shop_settings", "local_time", "PAGE_SIZE"]

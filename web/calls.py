@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template, request
 
-from agent.numbers import to_e164
-from agent.policy import SKIP_REASONS
+from agent.rules.numbers import to_e164
+from agent.rules.policy import SKIP_REASONS
 from agent.store.views import CALL_OUTCOMES
 from web import PAGE_SIZE, local_time, shop_settings, web_context
 from web.inbox import page_number

@@ -1,4 +1,4 @@
-"""CSV downloads of every call and every message (the rows are built in agent/export.py)."""
+"""CSV downloads of every call and every message (the rows are built in agent/tools/export.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, render_template
 
-from agent.export import calls_table, csv_chunks, messages_table, spreadsheet_safe
+from agent.tools.export import calls_table, csv_chunks, messages_table, spreadsheet_safe
 from web import shop_settings, web_context
 
 __all__ = ["bp", "spreadsheet_safe"]

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
-from agent.modem.pdu import PduError, segment_info
-from agent.policy import SKIP_REASONS
+from agent.sms.pdu import PduError, segment_info
+from agent.rules.policy import SKIP_REASONS
 from web import PAGE_SIZE, shop_settings, web_context
 
 __all__ = ["bp", "STATUS_WORDS", "KIND_WORDS", "AMBIGUOUS_EXPLAINED", "MAX_REPLY_PARTS", "page_number"]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
-from agent.numbers import pretty
+from agent.rules.numbers import pretty
 from web import PAGE_SIZE, shop_settings, web_context
 from web.inbox import page_number
 from web.settings import read_number

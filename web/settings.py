@@ -14,11 +14,11 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 
 from agent.config import DAYS, SCHEMA, parse_range
 from agent.errors import TemplateError
-from agent.hours import describe_next_open, is_open, parse_hours
-from agent.modem.pdu import PduError, segment_info
-from agent.numbers import line_kind, pretty, to_e164
-from agent.settings import Settings
-from agent.templates import (DEFAULT_TEMPLATES, PLACEHOLDERS, SAMPLE_VALUES, TEMPLATE_EXTRA_PLACEHOLDERS,
+from agent.rules.hours import describe_next_open, is_open, parse_hours
+from agent.sms.pdu import PduError, segment_info
+from agent.rules.numbers import line_kind, pretty, to_e164
+from agent.rules.settings import Settings
+from agent.rules.templates import (DEFAULT_TEMPLATES, PLACEHOLDERS, SAMPLE_VALUES, TEMPLATE_EXTRA_PLACEHOLDERS,
                              check_template, format_call_time, render)
 from web import shop_settings, web_context
 

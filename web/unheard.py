@@ -1,5 +1,5 @@
 """Calls that rang while the box was not listening: the numbers in the modem's own missed-calls
-list that TextBack never heard (agent/unheard.py lists them after an outage).
+list that TextBack never heard (agent/daemon/unheard.py lists them after an outage).
 
 Nothing is texted on its own: the owner presses "Send the usual text" or "Dismiss" on the status
 page. Sending goes through the same rules as a missed call (agent.policy.decide: opt-outs, the
@@ -15,9 +15,9 @@ from datetime import datetime
 
 from flask import Blueprint, abort, flash, redirect, url_for
 
-from agent.numbers import pretty
-from agent.policy import SKIP_REASONS, CallFacts, Decision, decide
-from agent.settings import Settings
+from agent.rules.numbers import pretty
+from agent.rules.policy import SKIP_REASONS, CallFacts, Decision, decide
+from agent.rules.settings import Settings
 from agent.store import Store
 from agent.store.downtime import UnheardCall
 from web import shop_settings, web_context

@@ -77,7 +77,7 @@ class Store(OutboxQueries, SettingsQueries, ViewQueries, HousekeepingQueries, In
                         self.conn.execute("ROLLBACK")
                     except sqlite3.Error:
                         pass
-                if isinstance(error, sqlite3.OperationalError):
+                if isinstance(error, sqlite3.Error):
                     raise storage_error(error) from None
                 raise
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+
+from agent.rules.policy import History
 
 __all__ = ["CallRecord", "History", "OutMessage"]
 
@@ -21,16 +22,6 @@ class CallRecord:
     outcome: str
     skip_reason: str | None
     message_id: int | None
-
-
-@dataclass(frozen=True)
-class History:
-    """What the policy needs to know about one number's past."""
-
-    opted_out: bool = False
-    excluded: bool = False
-    last_text_at: datetime | None = None
-    pending_message_id: int | None = None
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from typing import Any
 
 from agent.clock import utc_iso
 from agent.config import Config
-from agent.settings import SETTING_KEYS, Settings
+from agent.rules.settings import SETTING_KEYS, Settings
 
 __all__ = ["SettingsQueries"]
 
@@ -59,7 +59,7 @@ class SettingsQueries:
 
     def templates(self) -> dict[str, str]:
         """Every template: the owner's text where set, the default otherwise."""
-        from agent.templates import DEFAULT_TEMPLATES
+        from agent.rules.templates import DEFAULT_TEMPLATES
 
         merged = dict(DEFAULT_TEMPLATES)
         merged.update({row["name"]: row["body"] for row in self.query("SELECT name, body FROM templates")})

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from agent.modem.pdu import encode_deliver, encode_status_report
+from agent.sms.pdu import encode_deliver, encode_status_report
 from agent.simulator import SimulatedModem
 from tests.conftest import wait_for
 from tests.integration.conversation_data import CUSTOMER, LONG, OWNER, inbox

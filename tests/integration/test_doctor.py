@@ -6,7 +6,7 @@ import serial
 from click.testing import CliRunner
 
 from agent.cli import main
-from agent.doctor import run_checks
+from agent.tools.doctor import run_checks
 from agent.simulator import SimulatedModem
 from tests.conftest import make_config
 

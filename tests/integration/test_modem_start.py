@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from agent.service import Service
+from agent.daemon.service import Service
 from agent.simulator import SimulatedModem
 from agent.store import Store
 from tests.conftest import make_config, wait_for

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from agent.clock import utc_iso
-from agent.modem.pdu import encode_deliver
+from agent.sms.pdu import encode_deliver
 from tests.conftest import wait_for
 from tests.integration.conversation_data import CUSTOMER, LONG, OWNER, inbox
 
@@ -309,7 +309,7 @@ def test_an_owners_answer_missing_a_part_is_not_sent_half_to_the_customer(tmp_pa
     """The owner's long "R <id> ..." arrives in two parts and the second is lost: after the partial
     time-out the customer must not get half an answer with "[part 2 of 2 missing]" in it."""
     from agent.clock import FakeClock
-    from agent.inbound import PARTIAL_TIMEOUT, Inbound
+    from agent.daemon.inbound import PARTIAL_TIMEOUT, Inbound
     from agent.store import Store
     from tests.conftest import make_config
 

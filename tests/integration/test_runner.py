@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from agent.runner import LOOP_STUCK_SECONDS, loop_is_healthy
+from agent.daemon.runner import LOOP_STUCK_SECONDS, loop_is_healthy
 from agent.simulator import SimulatedModem
 from tests.conftest import wait_for
 

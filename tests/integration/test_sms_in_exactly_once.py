@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from agent.simulated_pdus import deliver_pdu, submit_pdu, wap_push_mms_pdu
+from agent.simulator.pdus import deliver_pdu, submit_pdu, wap_push_mms_pdu
 from agent.simulator import SimulatedModem
 from tests.conftest import wait_for
 

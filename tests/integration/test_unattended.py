@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from agent.clock import Clock
-from agent.sd_notify import Watchdog
+from agent.daemon.sd_notify import Watchdog
 from agent.simulator import SimulatedModem
 from agent.store import Store
 from tests.conftest import wait_for

@@ -7,7 +7,7 @@ import subprocess
 import threading
 from pathlib import Path
 
-from agent.usb_rebind import REQUEST, UsbRebind
+from agent.daemon.usb_rebind import REQUEST, UsbRebind
 
 HELPER = Path(__file__).resolve().parents[2] / "systemd" / "usb-rebind"
 

@@ -16,7 +16,7 @@ import pytest
 from agent.config import ModemConfig
 from agent.errors import CommandError
 from agent.modem.modem import Modem, StoredSms
-from agent.modem.pdu import Deliver, PduError, StatusReport, Submit, decode_pdu
+from agent.sms.pdu import Deliver, PduError, StatusReport, Submit, decode_pdu
 from tests.replay import section, sections
 
 FINALS = ("OK", "ERROR")

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from agent.call_tracker import CallTracker, MissedCall
+from agent.rules.call_tracker import CallTracker, MissedCall
 from agent.modem.dialects import dialect_named
 from agent.modem.link import take_lines
 from agent.modem.urc import parse_urc

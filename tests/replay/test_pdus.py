@@ -14,7 +14,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from agent.modem.link import take_lines
-from agent.modem.pdu import Deliver, PduError, StatusReport, Submit, decode_pdu
+from agent.sms.pdu import Deliver, PduError, StatusReport, Submit, decode_pdu
 from tests.replay import section
 
 

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta, timezone
 
 from hypothesis import given, settings, strategies as st
 
-from agent.call_tracker import CallTracker
+from agent.rules.call_tracker import CallTracker
 from agent.modem.dialects import dialect_named
 from agent.modem.urc import parse_urc
 

@@ -8,8 +8,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from agent.clock import FakeClock, utc_iso
-from agent.followup import followup_still_wanted, plan_followups
-from agent.maintenance import backup, nightly
+from agent.daemon.followup import followup_still_wanted, plan_followups
+from agent.daemon.maintenance import backup, nightly
 from agent.store import Store
 from tests.conftest import make_config
 

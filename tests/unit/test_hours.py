@@ -1,4 +1,4 @@
-"""agent.hours: parsing, known answers around DST in London and New York, and properties."""
+"""agent.rules.hours: parsing, known answers around DST in London and New York, and properties."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from agent.hours import WeeklyHours, describe_next_open, is_open, next_open_time, parse_hours
+from agent.rules.hours import WeeklyHours, describe_next_open, is_open, next_open_time, parse_hours
 
 UTC = timezone.utc
 LONDON = ZoneInfo("Europe/London")

@@ -1,4 +1,4 @@
-"""agent.inbound against a real Store in a temp folder, fed hand-made PDUs and a fake clock."""
+"""agent.daemon.inbound against a real Store in a temp folder, fed hand-made PDUs and a fake clock."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from agent.clock import FakeClock, utc_iso
-from agent.inbound import (
+from agent.daemon.inbound import (
     OWNER_NOTES_PER_HOUR,
     PARTIAL_TIMEOUT,
     RELAYS_PER_CALLER_PER_HOUR,
@@ -16,8 +16,8 @@ from agent.inbound import (
     Inbound,
     report_meaning,
 )
-from agent.modem.pdu import encode_deliver, encode_status_report, encode_submit
-from agent.numbers import pretty
+from agent.sms.pdu import encode_deliver, encode_status_report, encode_submit
+from agent.rules.numbers import pretty
 from agent.store import Store
 from agent.store.inbox import InboxQueries
 from tests.conftest import make_config

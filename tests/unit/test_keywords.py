@@ -1,11 +1,11 @@
-"""agent.keywords: STOP/START/HELP as the whole message, and the owner's answer commands."""
+"""agent.rules.keywords: STOP/START/HELP as the whole message, and the owner's answer commands."""
 
 from __future__ import annotations
 
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from agent.keywords import HELP_WORDS, OPT_IN_WORDS, OPT_OUT_WORDS, OwnerCommand, classify, owner_command
+from agent.rules.keywords import HELP_WORDS, OPT_IN_WORDS, OPT_OUT_WORDS, OwnerCommand, classify, owner_command
 
 OPT_OUT_SPELLINGS = ["STOP", "STOPALL", "STOP ALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE",
                      "OPT OUT", "OPTOUT", "OPT-OUT"]

@@ -1,4 +1,4 @@
-"""Known-answer, cross-check and library-bug tests for the SMS PDU codec (agent/modem/pdu.py)."""
+"""Known-answer, cross-check and library-bug tests for the SMS PDU codec (agent/sms/pdu.py)."""
 
 from datetime import datetime, timedelta, timezone
 
@@ -6,7 +6,7 @@ import pytest
 from gsmmodem import pdu as gsmpdu
 from gsmmodem.exceptions import EncodingError
 
-from agent.modem.pdu import (
+from agent.sms.pdu import (
     Concat,
     Deliver,
     PduError,

@@ -1,5 +1,5 @@
 """SMS-DELIVERs that are not a person's text: MMS notifications, WAP push and other application
-data, message waiting indications, type 0 and flash messages (agent/modem/pdu.py).
+data, message waiting indications, type 0 and flash messages (agent/sms/pdu.py).
 
 The PDUs are built octet by octet from TS 23.040 / TS 23.038 (and WAP-230-WSP, OMA-MMS-ENC for
 the push content), or copied from published captures, each cited where it is used.
@@ -12,7 +12,7 @@ from gsmmodem import pdu as gsmpdu
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from agent.modem.pdu import (
+from agent.sms.pdu import (
     CONTENTS,
     Concat,
     Deliver,

@@ -6,7 +6,7 @@ from gsmmodem import pdu as gsmpdu
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from agent.modem.pdu import (
+from agent.sms.pdu import (
     PduError,
     decode_pdu,
     encode_deliver,
@@ -141,3 +141,19 @@ def test_library_reads_our_submit(text):
     assume(not text.endswith("@"))  # the library drops a final "@" (see test_pdu.py)
     pdus = encode_submit("+447700900123", text)
     assert "".join(gsmpdu.decodeSmsPdu(p.hex)["text"] for p in pdus) == text
+
+
+def test_our_tables_and_packing_match_the_library_but_for_its_three_known_errors():
+    """agent/sms carries TS 23.038's tables itself (the web imports it, and no modem library);
+    python-gsmmodem-new's are the same but for "`" at 0x5F, ESC listed as a character, no form feed."""
+    from gsmmodem import pdu as gsmpdu
+
+    from agent.sms.user_data import BASIC, EXTENSION, pack_septets
+
+    library = {char: code for code, char in enumerate(gsmpdu.GSM7_BASIC) if code not in (0x1B, 0x5F)}
+    assert {c: v for c, v in BASIC.items() if v != 0x5F} == library and BASIC["§"] == 0x5F
+    library_ext = {c: ord(v) for c, v in gsmpdu.GSM7_EXTENDED.items() if isinstance(v, str)}
+    assert {c: v for c, v in EXTENSION.items() if c != "\f"} == library_ext and EXTENSION["\f"] == 0x0A
+    for septets in ([], [0x41], list(range(0x20, 0x7F)), [0] * 8, [0x7F] * 15):
+        for fill in range(7):
+            assert pack_septets(septets, fill) == bytes(gsmpdu.packSeptets(bytearray(septets), padBits=(7 - fill) % 7))

@@ -6,11 +6,11 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from agent.numbers import caller_number, line_kind
-from agent.policy import SKIP_REASONS, CallFacts, decide
-from agent.settings import Settings
+from agent.rules.numbers import caller_number, line_kind
+from agent.rules.policy import SKIP_REASONS, CallFacts, decide
+from agent.rules.settings import Settings
 from agent.store.records import History
-from agent.templates import DEFAULT_TEMPLATES
+from agent.rules.templates import DEFAULT_TEMPLATES
 
 WEEKDAYS = {d: ("09:00-17:00",) for d in ("mon", "tue", "wed", "thu", "fri")}
 SETTINGS = Settings(business_name="Brightside Dental", owner_phone="+447911000001", hours=WEEKDAYS,

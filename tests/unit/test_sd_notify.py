@@ -1,4 +1,4 @@
-"""agent.sd_notify against a real AF_UNIX datagram socket standing in for systemd."""
+"""agent.daemon.sd_notify against a real AF_UNIX datagram socket standing in for systemd."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from agent.sd_notify import Watchdog, notify, watchdog_interval
+from agent.daemon.sd_notify import Watchdog, notify, watchdog_interval
 
 
 @pytest.fixture

@@ -16,9 +16,9 @@ import pytest
 import serial
 from gsmmodem.pdu import Concatenation, PortAddress, decodeSmsPdu
 
-from agent.modem.pdu import classify_datagram, decode_pdu
-from agent.simulated_families import FAMILIES
-from agent.simulated_pdus import (binary_pdu, deliver_pdu, deliver_pdus, flash_pdu, submit_pdu, tpdu_length,
+from agent.sms.pdu import classify_datagram, decode_pdu
+from agent.simulator.families import FAMILIES
+from agent.simulator.pdus import (binary_pdu, deliver_pdu, deliver_pdus, flash_pdu, submit_pdu, tpdu_length,
                                   voicemail_indication_pdu, wap_push_mms_pdu)
 from agent.simulator import MC_TOTAL, SimulatedModem
 from tests.conftest import wait_for

@@ -1,4 +1,4 @@
-"""agent.templates: the defaults, checking an owner's template, filling it, the call time."""
+"""agent.rules.templates: the defaults, checking an owner's template, filling it, the call time."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from agent.errors import TemplateError
-from agent.hours import describe_next_open, parse_hours
-from agent.modem.pdu import segment_info
-from agent.templates import (
+from agent.rules.hours import describe_next_open, parse_hours
+from agent.sms.pdu import segment_info
+from agent.rules.templates import (
     DEFAULT_TEMPLATES,
     MAX_PARTS,
     PLACEHOLDERS,

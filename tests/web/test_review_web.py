@@ -10,8 +10,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from agent.clock import utc_iso
-from agent.inbound import Inbound
-from agent.modem.pdu import encode_deliver
+from agent.daemon.inbound import Inbound
+from agent.sms.pdu import encode_deliver
 from tests.web.conftest import NOW, Owner, add_call, add_inbound
 
 OWNER = "+447911000001"          # [owner] phone in tests.conftest.make_config

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from agent.unheard import SEEN_KEY
+from agent.daemon.unheard import SEEN_KEY
 from tests.conftest import wait_for
 from tests.web.conftest import PASSWORD
 from tests.web.test_browser import CHROMIUM, _OVERFLOW, _SMALL_TARGETS, page, web  # noqa: F401 (fixtures)

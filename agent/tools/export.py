@@ -15,7 +15,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from agent.clock import parse_utc
-from agent.policy import SKIP_REASONS
+from agent.rules.policy import SKIP_REASONS
 from agent.store import Store
 
 __all__ = ["spreadsheet_safe", "csv_chunks", "calls_table", "messages_table", "write_exports"]

@@ -1,7 +1,7 @@
 """SMS PDUs (3GPP TS 23.040): SMS-SUBMIT out, SMS-DELIVER and SMS-STATUS-REPORT in.
 
 The alphabets, septet packing, segmentation and user data headers live in
-agent/modem/user_data.py; this module adds addresses, timestamps and the PDU layouts.
+agent/sms/user_data.py; this module adds addresses, timestamps and the PDU layouts.
 ``encode_submit`` builds what AT+CMGS takes in PDU mode; ``decode_pdu`` reads what +CMGL, +CMGR,
 +CMT and +CDS hand back. ``encode_deliver`` and ``encode_status_report`` exist for the modem
 simulator. Every PDU starts with the SMSC field; ours is "00" (the SMSC stored in the modem).
@@ -75,9 +75,8 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from gsmmodem import pdu as gsmpdu
 
-from agent.modem.user_data import (
+from agent.sms.user_data import (
     EIGHT_BIT,
     GSM7,
     Concat,
@@ -205,12 +204,19 @@ class Submit:
 # ---- encoding -------------------------------------------------------------------------------
 
 
+def _semi_octets(digits: str) -> bytes:
+    """Swapped BCD (TS 23.040 §9.1.2.3): "12345" → 21 43 F5, an odd count padded with F."""
+    if len(digits) % 2:
+        digits += "F"
+    return bytes.fromhex("".join(digits[i + 1] + digits[i] for i in range(0, len(digits), 2)))
+
+
 def _address(address: str, *, allow_alphanumeric: bool = False) -> bytes:
     """Address field: length in semi-octets, type of address, value."""
     if _NUMBER.fullmatch(address):
         toa = TOA_INTERNATIONAL if address.startswith("+") else TOA_UNKNOWN
         digits = address.lstrip("+")
-        return bytes([len(digits), toa]) + bytes(gsmpdu.encodeSemiOctets(digits))
+        return bytes([len(digits), toa]) + _semi_octets(digits)
     if not allow_alphanumeric or not address:
         raise PduError(f"{address!r} is not a phone number (digits, optionally after '+')")
     septets = gsm7_septets(address)
@@ -230,7 +236,7 @@ def _timestamp(moment: datetime) -> bytes:
     if not 2000 <= moment.year <= 2099:
         raise PduError(f"year {moment.year} does not fit an SMS timestamp")
     digits = moment.strftime("%y%m%d%H%M%S") + f"{abs(quarters):02d}"
-    octets = bytearray(gsmpdu.encodeSemiOctets(digits))
+    octets = bytearray(_semi_octets(digits))
     if quarters < 0:
         octets[6] |= 0x08
     return bytes(octets)

@@ -2,7 +2,7 @@
 
 Three threads, each with one job:
 - the serial reader (agent/modem/link.py) splits the modem's bytes into lines;
-- the line worker (agent/line_worker.py) handles each line in arrival order at once: a finished
+- the line worker (agent/daemon/line_worker.py) handles each line in arrival order at once: a finished
   call is in SQLite within milliseconds, even while a send takes a minute;
 - the modem worker (this module's loop) is the only one to send AT commands: it sets the modem
   up (again, whenever it finds it reset), runs the jobs lines ask for (read a stored SMS, hang
@@ -20,21 +20,21 @@ import threading
 from pathlib import Path
 from datetime import timedelta
 
-from agent.call_outcome import settle_pending_calls
-from agent.call_recorder import CallRecorder
+from agent.daemon.call_outcome import settle_pending_calls
+from agent.daemon.call_recorder import CallRecorder
 from agent.clock import Clock, SystemClock, parse_utc
 from agent.config import Config
 from agent.errors import CommandError, ModemError, ModemTimeout, SimPinRequired, StorageError
-from agent.hearing import Hearing
-from agent.inbound import Inbound
-from agent.line_worker import FreeStorage, HangUp, JobQueue, LineWorker, ReadStored, SetUpAgain
+from agent.daemon.hearing import Hearing
+from agent.daemon.inbound import Inbound
+from agent.daemon.line_worker import FreeStorage, HangUp, JobQueue, LineWorker, ReadStored, SetUpAgain
 from agent.modem.link import SerialLink
 from agent.modem.modem import Modem
-from agent.sender import AUTO_KINDS, BACKOFF_SECONDS, Sender
-from agent.scheduler import start_jobs
-from agent.sms_storage import SmsStorage
+from agent.daemon.sender import AUTO_KINDS, BACKOFF_SECONDS, Sender
+from agent.daemon.scheduler import start_jobs
+from agent.daemon.sms_storage import SmsStorage
 from agent.store import Store
-from agent.usb_rebind import UsbRebind
+from agent.daemon.usb_rebind import UsbRebind
 
 __all__ = ["Service", "STOP_GRACE", "SETUP_FAILURES_BEFORE_RESET"]
 
@@ -512,7 +512,7 @@ class Service:
             return
         if listed is None:
             return
-        from agent.unheard import note_unheard_calls
+        from agent.daemon.unheard import note_unheard_calls
 
         note_unheard_calls(self.store, listed, self.clock.now())
 

@@ -21,7 +21,7 @@ from datetime import timedelta
 
 from agent.clock import Clock
 from agent.errors import CommandError
-from agent.inbound import Inbound
+from agent.daemon.inbound import Inbound
 from agent.modem.modem import Modem
 from agent.store import Store
 

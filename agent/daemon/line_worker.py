@@ -16,12 +16,12 @@ import threading
 from dataclasses import dataclass
 from typing import Callable
 
-from agent.call_recorder import CallRecorder
-from agent.call_tracker import CallTracker, MissedCall
+from agent.daemon.call_recorder import CallRecorder
+from agent.rules.call_tracker import CallTracker, MissedCall
 from agent.clock import Clock
 from agent.events import (ModemRestarted, SmsDelivered, SmsStored, StatusReportDelivered, StatusReportStored,
                           StorageFull, Unknown)
-from agent.inbound import Inbound
+from agent.daemon.inbound import Inbound
 from agent.modem.dialects import Dialect
 from agent.modem.link import Line
 from agent.modem.urc import parse_urc

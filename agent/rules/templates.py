@@ -25,7 +25,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from agent.errors import TemplateError
-from agent.modem.pdu import PduError, segment_info
+from agent.sms.pdu import PduError, segment_info
 
 __all__ = [
     "PLACEHOLDERS",

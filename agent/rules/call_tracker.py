@@ -11,12 +11,12 @@ from __future__ import annotations
 import logging
 import statistics
 from dataclasses import dataclass, field
+from typing import Protocol
 from datetime import datetime, timedelta
 
 from agent.events import CallAnswered, CallEnded, CallerId, CallListed, Event, Ring
-from agent.modem.dialects import Dialect
 
-__all__ = ["CallTracker", "MissedCall", "ENDED_ECHO_SECONDS"]
+__all__ = ["CallTracker", "MissedCall", "CallTiming", "ENDED_ECHO_SECONDS"]
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +24,13 @@ ENDED_ECHO_SECONDS = 60.0   # a late end line naming a call we already ended is 
 UNKNOWN_ECHO_SECONDS = 5.0  # … or, for a call whose number we never learnt, any end line this soon after
 MIN_RING_GAP = 0.15         # closer RINGs are one ring printed twice (RING and +CRING), not an interval
 CLCC_ENDED = 6
+
+
+class CallTiming(Protocol):
+    """What the tracker needs to know of a modem family (agent/modem/dialects.py's Dialect has it)."""
+    name: str
+    silent: bool              # may print nothing at all when the caller gives up
+    ring_interval: float      # typical seconds between RINGs, until measured
 
 
 @dataclass(frozen=True)
@@ -52,7 +59,7 @@ class _Active:
 
 
 class CallTracker:
-    def __init__(self, dialect: Dialect, margin: float = 3.0):
+    def __init__(self, dialect: CallTiming, margin: float = 3.0):
         self.dialect = dialect
         self.margin = margin
         self.call: _Active | None = None

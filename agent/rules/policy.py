@@ -11,13 +11,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from agent.hours import describe_next_open, is_open, parse_hours
-from agent.numbers import line_kind, pretty
-from agent.settings import Settings
-from agent.store.records import History
-from agent.templates import format_call_time, render
+from agent.rules.hours import describe_next_open, is_open, parse_hours
+from agent.rules.numbers import line_kind, pretty
+from agent.rules.settings import Settings
+from agent.rules.templates import format_call_time, render
 
-__all__ = ["CallFacts", "Decision", "decide", "SKIP_REASONS", "TEXTABLE_KINDS"]
+__all__ = ["CallFacts", "Decision", "History", "decide", "SKIP_REASONS", "TEXTABLE_KINDS"]
 
 # skip reason → what the owner reads on the calls page
 SKIP_REASONS: dict[str, str] = {
@@ -45,6 +44,16 @@ SKIP_REASONS: dict[str, str] = {
 TEXTABLE_KINDS = frozenset({"mobile"})
 # VoIP numbers in the NANP (Google Voice and the like) receive texts; elsewhere they mostly cannot.
 VOIP_TEXTABLE_PREFIXES = ("+1",)
+
+
+@dataclass(frozen=True)
+class History:
+    """What the policy needs to know about one number's past."""
+
+    opted_out: bool = False
+    excluded: bool = False
+    last_text_at: datetime | None = None
+    pending_message_id: int | None = None
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,8 @@ from apscheduler.triggers.cron import CronTrigger
 
 from agent.clock import Clock
 from agent.config import Config
-from agent.followup import plan_followups
-from agent.maintenance import nightly
+from agent.daemon.followup import plan_followups
+from agent.daemon.maintenance import nightly
 from agent.store import Store
 
 __all__ = ["start_jobs"]

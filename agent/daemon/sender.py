@@ -13,9 +13,9 @@ from datetime import datetime, timedelta
 
 from agent.clock import Clock
 from agent.errors import CommandError, ModemError, StorageError
-from agent.followup import followup_still_wanted
+from agent.daemon.followup import followup_still_wanted
 from agent.modem.modem import Modem
-from agent.modem.pdu import encode_submit, segment_info
+from agent.sms.pdu import encode_submit, segment_info
 from agent.store import OutMessage, Store
 
 __all__ = ["Sender", "DirectResult", "AUTO_KINDS", "TRANSIENT_CMS", "CMS_MEANINGS", "BACKOFF_SECONDS", "cms_meaning"]

@@ -8,11 +8,12 @@ octets to the concatenation header (7 with a 16-bit reference): 153 septets or 6
 (152 or 66). Parts are cut between characters, so an escape sequence or a surrogate pair is
 never split.
 
-The tables come from python-gsmmodem-new (gsmmodem.pdu.GSM7_BASIC, GSM7_EXTENDED), with its
-three errors corrected here: 0x5F is "§", not "`"; 0x1B is the escape code, not a character a
-text may contain; form feed (ESC 0x0A) is in the extension table. Packing uses
-gsmmodem.pdu.packSeptets, whose ``padBits`` counts 7 minus the fill bits; unpacking is done here
-because the library's unpackSeptets drops a final "@".
+The tables are TS 23.038 §6.2.1 (default alphabet) and §6.2.1.1 (extension table), written out
+here so the codec needs no modem library (the web UI imports it). python-gsmmodem-new's tables
+(gsmmodem.pdu.GSM7_BASIC, GSM7_EXTENDED) are the same but for three errors, each pinned by a
+test: 0x5F is "§", not "`"; 0x1B is the escape code, not a character a text may contain; form
+feed (ESC 0x0A) is in the extension table. Unpacking is done here because the library's
+unpackSeptets drops a final "@"; packing here equals its packSeptets (a test checks both).
 
 The user data header (TS 23.040 9.2.3.24) is read whole by ``parse_header``: the concatenation
 IE (8- or 16-bit reference), the application port addressing IE (8-bit 0x04 or 16-bit 0x05,
@@ -24,8 +25,6 @@ TP-DCS (TS 23.038 chapter 4).
 """
 
 from dataclasses import dataclass
-
-from gsmmodem import pdu as gsmpdu
 
 from agent.errors import TextBackError
 
@@ -63,16 +62,13 @@ EIGHT_BIT = "8-bit"
 ESC = 0x1B
 USER_DATA_OCTETS = 140
 
-BASIC: dict[str, int] = {
-    char: code
-    for code, char in enumerate(gsmpdu.GSM7_BASIC)
-    if code not in (ESC, 0x5F)
-}
-BASIC["§"] = 0x5F
-EXTENSION: dict[str, int] = {
-    char: ord(code) for char, code in gsmpdu.GSM7_EXTENDED.items() if isinstance(code, str)
-}
-EXTENSION["\f"] = 0x0A
+# TS 23.038 §6.2.1, code 0x00 … 0x7F; 0x1B (escape to the extension table) is not a character
+_DEFAULT_ALPHABET = ("@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞ\x1bÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+                     "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà")
+BASIC: dict[str, int] = {char: code for code, char in enumerate(_DEFAULT_ALPHABET) if code != ESC}
+# §6.2.1.1: after ESC
+EXTENSION: dict[str, int] = {"\f": 0x0A, "^": 0x14, "{": 0x28, "}": 0x29, "\\": 0x2F, "[": 0x3C, "~": 0x3D,
+                             "]": 0x3E, "|": 0x40, "€": 0x65}
 _BASIC_BY_CODE = {code: char for char, code in BASIC.items()}
 _EXTENSION_BY_CODE = {code: char for char, code in EXTENSION.items()}
 
@@ -235,8 +231,13 @@ def gsm7_text(septets: list[int]) -> str:
 
 
 def pack_septets(septets: list[int], fill_bits: int = 0) -> bytes:
-    """Pack septets into octets, after fill_bits zero bits (0-6) that align a user data header."""
-    return bytes(gsmpdu.packSeptets(bytearray(septets), padBits=(7 - fill_bits) % 7))
+    """Pack septets into octets, after fill_bits zero bits (0-6) that align a user data header
+    (TS 23.038 §6.1.2.1: the first septet's bits start at the lowest bit of the first octet)."""
+    value, bits = 0, fill_bits
+    for septet in septets:
+        value |= (septet & 0x7F) << bits
+        bits += 7
+    return value.to_bytes((bits + 7) // 8, "little") if bits else b""
 
 
 def unpack_septets(data: bytes, count: int, fill_bits: int = 0) -> list[int]:

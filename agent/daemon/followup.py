@@ -8,9 +8,9 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from agent.clock import Clock
-from agent.hours import is_open, next_open_time, parse_hours
+from agent.rules.hours import is_open, next_open_time, parse_hours
 from agent.store import Store
-from agent.templates import render
+from agent.rules.templates import render
 
 __all__ = ["plan_followups", "followup_still_wanted"]
 

@@ -216,7 +216,7 @@ def run_checks(config: Config, send_test: Callable[[Modem], str] | None = None) 
 
 def send_test_text(config: Config) -> Callable[[Modem], str]:
     """The --send-test step: one text to the owner's phone, straight through the modem."""
-    from agent.modem.pdu import encode_submit
+    from agent.sms.pdu import encode_submit
 
     def send(modem: Modem) -> str:
         if not config.owner.phone:

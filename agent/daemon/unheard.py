@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from agent.numbers import caller_number
+from agent.rules.numbers import caller_number
 from agent.store import Store
 
 __all__ = ["note_unheard_calls", "SEEN_KEY"]

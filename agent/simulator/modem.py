@@ -3,7 +3,7 @@
 The agent opens `sim.port` with pyserial exactly as it opens /dev/ttyUSB2 on a Pi. The simulator
 plays a family's lines (simulated_families.py), decodes every SMS-SUBMIT it is given with
 python-gsmmodem's decoder — an implementation independent of ours — builds the SMS it delivers
-with simulated_pdus.py (independent of agent/modem/pdu.py too), and can inject faults: +CMS
+with simulated_pdus.py (independent of agent/sms/pdu.py too), and can inject faults: +CMS
 errors, silence, garbage, slow or late answers, resets with the port kept open, brown-outs, a
 full SIM, and being unplugged and plugged back in. docs/simulator.md lists what it plays and
 where each behaviour comes from.
@@ -34,8 +34,8 @@ from typing import Any, Callable
 
 from gsmmodem.pdu import decodeSmsPdu
 
-from agent.simulated_families import FAMILIES, SimFamily
-from agent.simulated_pdus import deliver_pdus, tpdu_length
+from agent.simulator.families import FAMILIES, SimFamily
+from agent.simulator.pdus import deliver_pdus, tpdu_length
 
 __all__ = ["SimulatedModem", "SentSms", "Submitted", "TextModeSend", "MC_TOTAL"]
 

@@ -19,20 +19,19 @@ from __future__ import annotations
 
 import logging
 import re
-import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from agent.clock import Clock, parse_utc
 from agent.errors import StorageError, TemplateError
-from agent.hours import describe_next_open, parse_hours
-from agent.keywords import classify, owner_command
-from agent.modem.pdu import Deliver, PduError, StatusReport, decode_pdu
-from agent.numbers import pretty, to_e164
-from agent.settings import Settings
-from agent.store import Store
-from agent.templates import DEFAULT_TEMPLATES, format_call_time, render
+from agent.rules.hours import describe_next_open, parse_hours
+from agent.rules.keywords import classify, owner_command
+from agent.sms.pdu import Deliver, PduError, StatusReport, decode_pdu
+from agent.rules.numbers import pretty, to_e164
+from agent.rules.settings import Settings
+from agent.store import PartRow, Store, Transaction
+from agent.rules.templates import DEFAULT_TEMPLATES, format_call_time, render
 
 __all__ = ["Inbound", "PARTIAL_TIMEOUT", "RELAYS_PER_CALLER_PER_HOUR", "RELAYS_PER_HOUR",
            "OWNER_NOTES_PER_HOUR", "ANSWERS_PER_NUMBER_PER_HOUR", "report_meaning"]
@@ -72,7 +71,7 @@ def report_meaning(status: int) -> str:
 
 def _describe(sms: Deliver, content: str) -> str:
     try:
-        from agent.modem.pdu import describe_non_text
+        from agent.sms.pdu import describe_non_text
         return describe_non_text(sms)
     except ImportError:
         return {"binary": "sent a data message (settings or an app message), not shown",
@@ -123,7 +122,7 @@ class Inbound:
                 if self.store.add_sim_history(stat=stat, number=str(number), body=str(body), pdu=pdu_hex,
                                               now=self.clock.now()):
                     self.history_imported += 1
-            except (sqlite3.Error, StorageError) as error:
+            except StorageError as error:
                 log.error("could not keep a SIM draft (%s); it stays on the SIM", error)
                 return False
             return True
@@ -148,7 +147,7 @@ class Inbound:
                 self._report(decoded, pdu_hex, now)
             else:
                 self.store.record_unreadable(pdu_hex, "an SMS-SUBMIT (a text to send), not a received one", now)
-        except (sqlite3.Error, StorageError) as error:
+        except StorageError as error:
             log.error("could not store a received SMS (%s); it stays on the SIM for another try", error)
             return False
         return True
@@ -197,13 +196,13 @@ class Inbound:
         return flushed
 
     @staticmethod
-    def _first_of_each(rows: list[sqlite3.Row]) -> dict[int, sqlite3.Row]:
-        parts: dict[int, sqlite3.Row] = {}
+    def _first_of_each(rows: list[PartRow]) -> dict[int, PartRow]:
+        parts: dict[int, PartRow] = {}
         for row in rows:
             parts.setdefault(row["seq"], row)
         return parts
 
-    def _join(self, conn: sqlite3.Connection, settings: Settings, parts: dict[int, sqlite3.Row], total: int,
+    def _join(self, conn: Transaction, settings: Settings, parts: dict[int, PartRow], total: int,
               now: datetime) -> None:
         first = parts[min(parts)]
         body = "".join(parts[n]["text"] if n in parts else f"[part {n} of {total} missing]"
@@ -213,7 +212,7 @@ class Inbound:
                           parse_utc(first["sent_at"]), [row["id"] for row in parts.values()],
                           partial=len(parts) < total, now=now)
 
-    def _store_whole(self, conn: sqlite3.Connection, settings: Settings, sender: str, toa: int, body: str,
+    def _store_whole(self, conn: Transaction, settings: Settings, sender: str, toa: int, body: str,
                      encoding: str, sent_at: datetime, part_ids: list[int], *, partial: bool, now: datetime,
                      history: bool = False) -> None:
         carrier = _is_carrier(sender, toa)
@@ -261,7 +260,7 @@ class Inbound:
 
     # ---- what a message means --------------------------------------------------------------------
 
-    def _act(self, conn: sqlite3.Connection, settings: Settings, sms: _Received, now: datetime) -> None:
+    def _act(self, conn: Transaction, settings: Settings, sms: _Received, now: datetime) -> None:
         if sms.carrier:
             log.info("message %d from %s is carrier noise: stored, not relayed", sms.id, sms.number)
             return
@@ -304,7 +303,7 @@ class Inbound:
             return False
         return True
 
-    def _answer(self, conn: sqlite3.Connection, settings: Settings, sms: _Received, template: str,
+    def _answer(self, conn: Transaction, settings: Settings, sms: _Received, template: str,
                 now: datetime) -> None:
         body = self._render(settings, template, now, {})
         self.store.queue_linked(conn, number=sms.number, body=body, kind=template, now=now, reply_to=sms.id)
@@ -327,7 +326,7 @@ class Inbound:
 
     # ---- to and from the owner --------------------------------------------------------------------
 
-    def _relay(self, conn: sqlite3.Connection, settings: Settings, sms: _Received, now: datetime) -> None:
+    def _relay(self, conn: Transaction, settings: Settings, sms: _Received, now: datetime) -> None:
         if not settings.owner_phone:
             self.store.set_relay(conn, sms.id, "no_owner", "not relayed: no owner phone set")
             return
@@ -355,7 +354,7 @@ class Inbound:
         self.store.set_relay(conn, sms.id, "relayed")
         log.info("message %d from %s relayed to the owner", sms.id, sms.number)
 
-    def _owner(self, conn: sqlite3.Connection, settings: Settings, sms: _Received, now: datetime) -> None:
+    def _owner(self, conn: Transaction, settings: Settings, sms: _Received, now: datetime) -> None:
         self.store.set_inbound_kind(conn, sms.id, "owner")
         command = owner_command(sms.body)
         if command is None:
@@ -378,7 +377,7 @@ class Inbound:
                                 reply_to=reply_to)
         log.info("owner's answer (message %d) queued to %s", sms.id, number)
 
-    def _tell_owner(self, conn: sqlite3.Connection, settings: Settings, sms: _Received, body: str,
+    def _tell_owner(self, conn: Transaction, settings: Settings, sms: _Received, body: str,
                     now: datetime) -> None:
         if self.store.texts_since(("owner_usage",), now - HOUR) >= OWNER_NOTES_PER_HOUR:
             log.warning("owner's message %d not understood; usage already sent %d times this hour", sms.id,

@@ -12,7 +12,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from agent.clock import parse_utc
-from agent.policy import CallFacts, Decision, decide
+from agent.rules.policy import CallFacts, Decision, decide
 from agent.store import History, Store
 
 __all__ = ["settle_call", "settle_pending_calls", "decide_call"]

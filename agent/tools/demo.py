@@ -14,9 +14,9 @@ import click
 
 from agent.clock import SystemClock, wait_until
 from agent.config import Config, parse_config
-from agent.numbers import pretty
-from agent.policy import SKIP_REASONS
-from agent.service import Service
+from agent.rules.numbers import pretty
+from agent.rules.policy import SKIP_REASONS
+from agent.daemon.service import Service
 from agent.simulator import SimulatedModem
 from agent.store import Store
 
@@ -102,7 +102,7 @@ def _play(scene: Scene, sim: SimulatedModem, store: Store) -> str:
 
 def _start_web(config: Config, store: Store) -> str | None:
     from agent.passwords import set_password
-    from agent.runner import start_web
+    from agent.daemon.runner import start_web
 
     set_password(store, DEMO_PASSWORD, SystemClock().now())
     start_web(config, host=config.web.host, port=config.web.port)

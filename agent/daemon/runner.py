@@ -7,8 +7,8 @@ import threading
 import time
 
 from agent.config import Config
-from agent.sd_notify import Watchdog, notify
-from agent.service import Service
+from agent.daemon.sd_notify import Watchdog, notify
+from agent.daemon.service import Service
 from agent.store import Store
 
 __all__ = ["run_agent", "start_web", "loop_is_healthy", "LOOP_STUCK_SECONDS"]

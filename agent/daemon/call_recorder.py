@@ -16,13 +16,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Callable
 
-from agent.call_outcome import decide_call, settle_call
-from agent.call_tracker import MissedCall
+from agent.daemon.call_outcome import decide_call, settle_call
+from agent.rules.call_tracker import MissedCall
 from agent.clock import Clock
 from agent.errors import StorageError
-from agent.numbers import CallerNumber, caller_number
-from agent.policy import Decision
-from agent.sender import DirectResult
+from agent.rules.numbers import CallerNumber, caller_number
+from agent.rules.policy import Decision
+from agent.daemon.sender import DirectResult
 from agent.store import Store
 
 __all__ = ["CallRecorder", "HeldCall", "DIRECT_AFTER_SECONDS"]

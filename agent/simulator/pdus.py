@@ -2,7 +2,7 @@
 
 Written on its own, from 3GPP TS 23.040 (PDU layout, user data header) and TS 23.038 (GSM 7-bit
 default alphabet, data coding scheme), WAP-230-WSP and OMA-MMS-ENC (MMS notifications), so the
-agent's decoder (agent/modem/pdu.py) is tested against an encoder that shares none of its code.
+agent's decoder (agent/sms/pdu.py) is tested against an encoder that shares none of its code.
 
 Every builder returns the PDU as hex with a leading SMSC field of "00" (no SMSC address), the
 way a modem prints a stored message in +CMGR / +CMGL / +CMT when the SMSC is not kept.
