@@ -11,7 +11,7 @@ from typing import Any, Callable
 import pytest
 
 from agent.config import Config, parse_config
-from agent.service import Service
+from agent.daemon.service import Service
 from agent.simulator import SimulatedModem
 from agent.store import Store
 
