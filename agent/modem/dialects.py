@@ -1,6 +1,6 @@
 """Modem families as data: how to recognise one, what to switch on, how its calls end.
 
-One entry per family. The call tracker reads `end_signals` and `silent`; the modem init reads
+One entry per family. The call tracker reads `silent` and `ring_interval`; the modem init reads
 `init`; the simulator plays the same families. docs/modems.md has the captured lines and sources.
 """
 
@@ -16,9 +16,10 @@ __all__ = ["Dialect", "DIALECTS", "detect_dialect", "dialect_named", "is_boot_li
 class Dialect:
     name: str
     title: str
-    match: tuple[str, ...]          # regexes (case-insensitive) on "<AT+CGMI> <AT+CGMM> <ATI>"
+    match: tuple[str, ...]          # regexes (case-insensitive) on "<AT+CGMI> <AT+CGMM> <AT+CGMR>"
     init: tuple[str, ...]           # extra switches; an ERROR on one is logged and tolerated
-    end_signals: tuple[str, ...]    # what this family prints when an unanswered call ends
+    end_signals: tuple[str, ...]    # what this family prints when an unanswered call ends (docs only:
+                                    # every family's end lines are recognised whatever was detected)
     silent: bool                    # True: may print nothing at all when the caller gives up
     ring_interval: float            # typical seconds between RINGs, until we have measured it
     boot: tuple[str, ...] = ()      # regexes: lines it prints on the way up (a reset if seen later)
@@ -76,7 +77,7 @@ def dialect_named(name: str) -> Dialect:
 
 
 def detect_dialect(identity: str) -> Dialect:
-    """Pick the family from what AT+CGMI / AT+CGMM / ATI printed; 'generic' when nothing matches."""
+    """Pick the family from what AT+CGMI / AT+CGMM / AT+CGMR printed; 'generic' when nothing matches."""
     for dialect in DIALECTS:
         if any(re.search(pattern, identity, re.IGNORECASE) for pattern in dialect.match):
             return dialect
