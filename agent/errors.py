@@ -6,6 +6,7 @@ __all__ = [
     "ModemError",
     "ModemTimeout",
     "ModemGone",
+    "ModemResetFound",
     "CommandError",
     "SimPinRequired",
     "TemplateError",
@@ -33,6 +34,10 @@ class ModemError(TextBackError):
 
 class ModemTimeout(ModemError):
     """The modem did not answer a command in time."""
+
+
+class ModemResetFound(ModemError):
+    """The modem was found with factory settings (it reset by itself): set it up again."""
 
 
 class ModemGone(ModemError):

@@ -47,7 +47,9 @@ class HeldCall:
 class CallRecorder:
     """Used by the line worker (record, retry) and the modem worker (due_direct, sent_direct)."""
 
-    def __init__(self, store: Store, clock: Clock, on_recorded: Callable[[int], None] | None = None):
+    def __init__(self, store: Store, clock: Clock, on_recorded: Callable[[int], None] | None = None,
+                 unsaved_optouts: set[str] | None = None):
+        self.unsaved_optouts: set[str] = unsaved_optouts if unsaved_optouts is not None else set()
         self.store = store
         self.clock = clock
         self.on_recorded = on_recorded
@@ -100,7 +102,8 @@ class CallRecorder:
                 decision = held.decision
                 if (decision is not None and decision.text and held.direct is None and not held.claimed
                         and mono - held.held_since >= DIRECT_AFTER_SECONDS and decision.due_at is not None
-                        and decision.due_at <= now and self.store.is_opted_out(held.number.e164 or "") is False):
+                        and decision.due_at <= now and held.number.e164 not in self.unsaved_optouts
+                        and self.store.is_opted_out(held.number.e164 or "") is False):
                     held.claimed = True
                     return held
         return None

@@ -101,9 +101,12 @@ def _content(sms: Deliver) -> str:
 
 
 class Inbound:
-    def __init__(self, store: Store, clock: Clock, import_max_age_hours: int = 24):
+    def __init__(self, store: Store, clock: Clock, import_max_age_hours: int = 24,
+                 unsaved_optouts: set[str] | None = None):
         self.store = store
         self.clock = clock
+        # STOPs read but not yet committed (the database was locked or full): honoured from memory
+        self.unsaved_optouts: set[str] = unsaved_optouts if unsaved_optouts is not None else set()
         self.max_age = timedelta(hours=import_max_age_hours)
         self.history_imported = 0
 
@@ -149,8 +152,22 @@ class Inbound:
                 self.store.record_unreadable(pdu_hex, "an SMS-SUBMIT (a text to send), not a received one", now)
         except StorageError as error:
             log.error("could not store a received SMS (%s); it stays on the SIM for another try", error)
+            self._note_unsaved_stop(decoded)
             return False
         return True
+
+    def _note_unsaved_stop(self, decoded: object) -> None:
+        """A STOP that cannot be saved yet still counts at once: no text goes to that number from
+        memory or from the queue until the store has it (principle: nothing after STOP)."""
+        if not isinstance(decoded, Deliver) or _content(decoded) != "text" or classify(decoded.text) != "stop":
+            return
+        try:
+            country = self.store.load_settings().country
+        except StorageError:
+            country = "GB"
+        number = to_e164(decoded.sender, country) or decoded.sender
+        self.unsaved_optouts.add(number)
+        log.warning("STOP from %s could not be saved yet; honoured from memory meanwhile", number)
 
     def _deliver(self, sms: Deliver, now: datetime) -> None:
         settings = self.store.load_settings()
@@ -277,6 +294,7 @@ class Inbound:
         keyword = None if sms.partial else classify(sms.body)
         if keyword == "stop":
             self.store.set_inbound_kind(conn, sms.id, "stop")
+            self.unsaved_optouts.discard(sms.number)       # the store has it now
             if self.store.add_optout_in(conn, sms.number, now, sms.body.strip()[:40]):
                 if self._answers_left(sms.number, now):
                     self._answer(conn, settings, sms, "optout_confirm", now)
@@ -285,6 +303,7 @@ class Inbound:
         if keyword == "start" and self.store.is_opted_out(sms.number):
             self.store.set_inbound_kind(conn, sms.id, "start")
             self.store.remove_optout_in(conn, sms.number)
+            self.unsaved_optouts.discard(sms.number)
             if self._answers_left(sms.number, now):
                 self._answer(conn, settings, sms, "optin_confirm", now)
             log.info("%s opted back in (message %d)", sms.number, sms.id)

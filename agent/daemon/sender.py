@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from agent.clock import Clock
-from agent.errors import CommandError, ModemError, StorageError
+from agent.errors import CommandError, ModemError, ModemResetFound, StorageError
 from agent.daemon.followup import followup_still_wanted
 from agent.modem.modem import Modem
 from agent.sms.pdu import encode_submit, segment_info
@@ -82,7 +82,9 @@ class Sender:
     """Sends at most one SMS part per call of `send_next_part`, so the agent loop reads the modem's
     lines and runs its other work between the parts of a long text and between texts."""
 
-    def __init__(self, store: Store, modem: Modem, clock: Clock, backoff: tuple[float, ...] = BACKOFF_SECONDS):
+    def __init__(self, store: Store, modem: Modem, clock: Clock, backoff: tuple[float, ...] = BACKOFF_SECONDS,
+                 unsaved_optouts: set[str] | None = None):
+        self.unsaved_optouts: set[str] = unsaved_optouts if unsaved_optouts is not None else set()
         self.backoff = backoff
         self.store = store
         self.modem = modem
@@ -130,7 +132,8 @@ class Sender:
         return self.current is not None
 
     def _begin(self, message: OutMessage) -> bool:
-        if message.kind not in NEVER_CANCELLED_KINDS and self.store.is_opted_out(message.number):
+        if message.kind not in NEVER_CANCELLED_KINDS and (message.number in self.unsaved_optouts
+                                                          or self.store.is_opted_out(message.number)):
             # queued before the STOP arrived (a delayed text, a follow-up, an owner's answer): never send
             self.store.cancel(message.id, "the number opted out (STOP) before this was sent", "opted_out")
             return False
@@ -150,6 +153,16 @@ class Sender:
         assert flight is not None
         message = flight.message
         part = flight.parts[flight.next_part]
+        if not self.modem.still_in_pdu_mode():
+            self.current = None
+            if flight.next_part:
+                self._after_send(lambda: self.store.mark_ambiguous(
+                    message.id, f"the modem was reset after {flight.next_part} of {len(flight.parts)} parts; not resent"))
+            else:   # nothing went out: back in the queue, due at once once the modem is set up again
+                now = self.clock.now()
+                self._after_send(lambda: self.store.mark_retry(message.id, now, None,
+                                                               "the modem was reset before this was sent"))
+            raise ModemResetFound("the modem is in text mode (+CMGF: 1): it was reset")
         try:
             reference = self.modem.send_pdu(part.tpdu_length, part.hex)
         except CommandError as error:
@@ -191,6 +204,10 @@ class Sender:
         refs: list[int] = []
         try:
             for part in parts:
+                if not self.modem.still_in_pdu_mode():
+                    if refs:
+                        return DirectResult("ambiguous", tuple(refs), len(parts), encoding, "the modem was reset")
+                    raise ModemResetFound("the modem is in text mode (+CMGF: 1): it was reset")
                 reference = self.modem.send_pdu(part.tpdu_length, part.hex)
                 refs.append(reference if reference is not None else -1)
         except CommandError as error:

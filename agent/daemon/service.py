@@ -24,7 +24,7 @@ from agent.daemon.call_outcome import settle_pending_calls
 from agent.daemon.call_recorder import CallRecorder
 from agent.clock import Clock, SystemClock, parse_utc
 from agent.config import Config
-from agent.errors import CommandError, ModemError, ModemTimeout, SimPinRequired, StorageError
+from agent.errors import CommandError, ModemError, ModemResetFound, ModemTimeout, SimPinRequired, StorageError
 from agent.daemon.hearing import Hearing
 from agent.daemon.inbound import Inbound
 from agent.daemon.line_worker import FreeStorage, HangUp, JobQueue, LineWorker, ReadStored, SetUpAgain
@@ -68,13 +68,16 @@ class Service:
         self.line_store = Store.open(store.path) if store.path != ":memory:" else store
         self.line_store.set_busy_timeout(0.25)
         self.store.set_busy_timeout(MODEM_STORE_BUSY)   # never let a locked database stall the modem long
-        self.recorder = CallRecorder(self.line_store, self.clock, on_recorded=on_missed_call)
-        self.line_worker = LineWorker(self.recorder, Inbound(self.line_store, self.clock, config.storage.import_max_age_hours), self.jobs, self.clock,
+        self.unsaved_optouts: set[str] = set()      # STOPs read while the database could not take them
+        self.recorder = CallRecorder(self.line_store, self.clock, on_recorded=on_missed_call,
+                                     unsaved_optouts=self.unsaved_optouts)
+        self.line_worker = LineWorker(self.recorder, Inbound(self.line_store, self.clock, config.storage.import_max_age_hours,
+                                                             self.unsaved_optouts), self.jobs, self.clock,
                                       margin=config.modem.ring_timeout_margin,
                                       ring_out_after=config.line.ring_out_after_rings, on_progress=self._progress,
                                       on_restart=self._interrupt)
         self.hearing = Hearing(config, store, self.clock)
-        self.inbound = Inbound(store, self.clock, config.storage.import_max_age_hours)
+        self.inbound = Inbound(store, self.clock, config.storage.import_max_age_hours, self.unsaved_optouts)
         self.link: SerialLink | None = None
         self.modem: Modem | None = None
         self.sender: Sender | None = None
@@ -92,6 +95,7 @@ class Service:
         self._next_ping = 0.0
         self._next_status = 0.0
         self._next_sweep = 0.0
+        self._next_unread = 0.0
         self._ping_failures = 0
         self._setup_failures = 0
         self._resets = 0
@@ -223,6 +227,9 @@ class Service:
         except CommandError as error:
             # the modem answered, just not with OK (a message index gone, a command it lacks): carry on
             log.warning("modem refused a command: %s", error)
+        except ModemResetFound as error:
+            if self.modem is not None:
+                self._set_up_again(str(error))
         except ModemError as error:
             self._disconnect(str(error))
         except StorageError as error:
@@ -289,13 +296,18 @@ class Service:
     def _set_up(self, modem: Modem) -> None:
         """The start-up sequence, at connect and whenever the modem is found reset."""
         self.line_worker.setting_up = True
+        began = self.clock.monotonic()
         try:
             info = modem.initialise()
         finally:
             self.line_worker.setting_up = False
-        self.jobs.take((SetUpAgain,))         # start-up lines printed during our own set-up
+        # start-up lines from before this set-up are answered by it; one that came during it means
+        # the modem rebooted again under us (a weak supply): that job stays, and it is set up again
+        while (job := self.jobs.peek(SetUpAgain)) is not None and job.at < began:
+            self.jobs.take((SetUpAgain,))
         self.line_worker.set_dialect(info.dialect)
-        self.sender = Sender(self.store, modem, self.clock, backoff=self.retry_backoff)
+        self.sender = Sender(self.store, modem, self.clock, backoff=self.retry_backoff,
+                             unsaved_optouts=self.unsaved_optouts)
         self.storage = SmsStorage(modem, self.store, self.inbound, self.clock)
         self._setup_failures = 0
         self._ping_failures = 0
@@ -327,10 +339,12 @@ class Service:
             return False
         assert isinstance(job, SetUpAgain)
         if self.clock.monotonic() - job.at < BOOT_SETTLE and not self._stopping.is_set():
-            return False    # let the burst of start-up lines finish first
+            self._idle(0.05)  # let the burst of start-up lines finish first; nothing is sent meanwhile
+            return True
         while self.jobs.take((SetUpAgain,)) is not None:
             pass
-        reason = "modem power supply too weak" if job.power else "modem restarted"
+        reason = ("modem power supply too weak" if job.power else
+                  "SIM not ready" if job.reason.startswith("+CPIN") else "modem restarted")
         self._set_up_again(f"{reason} ({job.reason})")
         return True
 
@@ -461,6 +475,10 @@ class Service:
             self._next_ping = mono + self.ping_every
             self._keep_alive()
             return
+        if self.storage is not None and self.storage.unread and mono >= self._next_unread:
+            self._next_unread = mono + 1.0          # an SMS read while the database refused it: again soon
+            self.storage.retry_unread()
+            return
         if mono >= self._next_sweep and quiet and self.storage is not None:
             self._next_sweep = mono + SWEEP_EVERY
             self.storage.sweep()
@@ -530,9 +548,9 @@ class Service:
             return
         self._clock_offset = offset
         old_now = self.clock.now() - timedelta(seconds=step)
-        moved = self.store.shift_queued(step, old_now)
+        moved = self.store.shift_times(step, old_now, self.started_at)
         self.started_at += timedelta(seconds=step)
-        log.warning("the wall clock stepped by %+.0f s; %d queued text(s) moved with it", step, moved)
+        log.warning("the wall clock stepped by %+.0f s; %d record(s) of this run moved with it", step, moved)
         self._record_state(clock_step=f"{step:+.0f} s at {self.clock.now().isoformat()}")
 
     def _mark_stale_once(self) -> None:

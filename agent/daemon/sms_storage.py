@@ -41,6 +41,7 @@ class SmsStorage:
         self.read_from: str | None = None      # the current <mem1>
         self.in_use: set[str] = set()
         self.fill: dict[str, tuple[int, int]] = {}
+        self.unread: list[tuple[str, int]] = []     # read, but the database refused it: read again soon
         self._full_seen = False
 
     def prepare(self) -> None:
@@ -73,7 +74,15 @@ class SmsStorage:
                 return
             if self.inbound.take_stored(sms.pdu, sms.stat):
                 self.modem.delete_message(index)
+                if (storage, index) in self.unread:
+                    self.unread.remove((storage, index))
+            elif (storage, index) not in self.unread:
+                self.unread.append((storage, index))
             return
+
+    def retry_unread(self) -> None:
+        for storage, index in list(self.unread):
+            self.read(storage, index)
 
     def sweep(self) -> None:
         """List every storage in use; commit and delete what is there."""

@@ -308,12 +308,19 @@ class Modem:
         """The keep-alive: AT+CLIP? every time, and one of CNMI / CMGF / CPIN in turn. Returns why the
         modem must be set up again (it was reset, silently or not), or None. A modem that refuses a
         query tells us nothing (None); a time-out raises ModemTimeout like any dead command."""
-        if self.link.echo_seen:
-            return "the modem echoes commands again (it was reset)"
+        echoed = self.link.echo_seen
         if self.caller_id:
             value = self._query("AT+CLIP?", "+CLIP:")
             if value is not None and value.split(",")[0].strip() == "0":
                 return "caller ID is off (+CLIP: 0): the modem was reset"
+            if echoed and value is None:
+                return "the modem echoes commands again (it was reset)"
+        if echoed:
+            # an echo alone is only a hint: caller ID is still on, so this modem echoes some commands
+            # whatever ATE0 said (seen on real modems); switch echo off again and carry on
+            log.info("the modem echoed a command after ATE0 but kept its settings: not a reset")
+            self.link.echo_seen = False
+            self._tolerate("ATE0")
         self._check_round += 1
         which = self._check_round % 3
         if which == 0 and self.cnmi:
@@ -329,9 +336,16 @@ class Modem:
             value = self._query("AT+CPIN?", "+CPIN:")
             if value is not None and value.strip().upper() != "READY":
                 return f"the SIM is not ready (+CPIN: {value})"
-        if self.link.echo_seen:
-            return "the modem echoes commands again (it was reset)"
         return None
+
+    def still_in_pdu_mode(self) -> bool:
+        """Asked before each SMS part: a modem reset back to text mode would take AT+CMGS=<n> as a
+        text to the number <n> (and the PDU as its words). False only on a definite +CMGF: 1."""
+        value = self._query("AT+CMGF?", "+CMGF:")
+        if value is not None and value.strip() == "1":
+            self.pdu_mode = False
+            return False
+        return True
 
     def _query(self, command: str, prefix: str) -> str | None:
         """The value of a read command ("1,1" for +CLIP: 1,1); None when refused or not answered

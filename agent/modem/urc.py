@@ -133,6 +133,7 @@ _PARSERS = (
 )
 
 
+_SIM_LOST = re.compile(r"^\+CPIN:\s*(?!READY\s*$)\S")      # +CPIN: NOT READY / NOT INSERTED / SIM PIN
 _FULL = re.compile(r'^(?:\+QIND:\s*"?smsfull"?\s*,\s*"?(\w+)"?|\^SMMEMFULL:\s*"?(\w+)"?'
                    r'|\+CIEV:\s*"?(?:smsfull|"SMSFULL")"?\s*,\s*1)', re.IGNORECASE)
 
@@ -142,7 +143,7 @@ def parse_urc(text: str, pdu: str | None = None) -> Event:
     line = text.strip()
     if is_power_warning(line):
         return ModemRestarted(line, power=True)
-    if is_boot_line(line):
+    if is_boot_line(line) or _SIM_LOST.match(line):
         return ModemRestarted(line)
     full = _FULL.match(line)
     if full:

@@ -102,22 +102,39 @@ class OutboxQueries:
                 conn.execute("UPDATE calls SET outcome = 'skipped', skip_reason = ? WHERE message_id = ?",
                              (call_reason, message_id))
 
-    def shift_queued(self, seconds: float, after: datetime) -> int:
-        """The wall clock stepped by `seconds` (NTP after a boot without a real-time clock): texts that
-        were due after `after` (the old "now") move with it, so a caller's delay still holds."""
+    def shift_times(self, seconds: float, old_now: datetime, since: datetime) -> int:
+        """The wall clock stepped by `seconds` (NTP after a boot without a real-time clock).
+        Rows this run wrote since `since` (the start, on the old clock) carry old-clock times: they
+        move with the step, so the dedup window and the history stay right. Older queued texts that
+        were due after `old_now` move too, so a caller's delay still holds. Returns rows moved."""
         from datetime import timedelta
 
         from agent.clock import parse_utc
 
+        step = timedelta(seconds=seconds)
+
+        def moved(value: str | None) -> str | None:
+            return utc_iso(parse_utc(value) + step) if value else value
+
+        changed = 0
         with self.transaction() as conn:
-            rows = conn.execute("SELECT id, next_attempt_at, due_at FROM messages WHERE direction = 'out'"
-                                " AND status = 'queued' AND next_attempt_at > ?", (utc_iso(after),)).fetchall()
-            for row in rows:
-                step = timedelta(seconds=seconds)
-                due = utc_iso(parse_utc(row["due_at"]) + step) if row["due_at"] else None
-                conn.execute("UPDATE messages SET next_attempt_at = ?, due_at = ? WHERE id = ?",
-                             (utc_iso(parse_utc(row["next_attempt_at"]) + step), due, row["id"]))
-            return len(rows)
+            for row in conn.execute("SELECT id, created_at, due_at, next_attempt_at, sent_at FROM messages"
+                                    " WHERE created_at >= ?", (utc_iso(since),)).fetchall():
+                conn.execute("UPDATE messages SET created_at = ?, due_at = ?, next_attempt_at = ?, sent_at = ?"
+                             " WHERE id = ?", (moved(row["created_at"]), moved(row["due_at"]),
+                                               moved(row["next_attempt_at"]), moved(row["sent_at"]), row["id"]))
+                changed += 1
+            for row in conn.execute("SELECT id, due_at, next_attempt_at FROM messages WHERE direction = 'out'"
+                                    " AND status = 'queued' AND created_at < ? AND next_attempt_at > ?",
+                                    (utc_iso(since), utc_iso(old_now))).fetchall():
+                conn.execute("UPDATE messages SET due_at = ?, next_attempt_at = ? WHERE id = ?",
+                             (moved(row["due_at"]), moved(row["next_attempt_at"]), row["id"]))
+                changed += 1
+            for row in conn.execute("SELECT id, started_at, ended_at, created_at FROM calls WHERE created_at >= ?",
+                                    (utc_iso(since),)).fetchall():
+                conn.execute("UPDATE calls SET started_at = ?, ended_at = ?, created_at = ? WHERE id = ?",
+                             (moved(row["started_at"]), moved(row["ended_at"]), moved(row["created_at"]), row["id"]))
+        return changed
 
     def insert_sent(self, *, number: str, body: str, kind: str, status: str, created_at: datetime,
                     sent_at: datetime | None, refs: list[int], parts: int, encoding: str,
