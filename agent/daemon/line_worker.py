@@ -22,7 +22,7 @@ from agent.clock import Clock
 from agent.events import (ModemRestarted, SmsDelivered, SmsStored, StatusReportDelivered, StatusReportStored,
                           StorageFull, Unknown)
 from agent.daemon.inbound import Inbound
-from agent.modem.dialects import Dialect
+from agent.modem.dialects import Dialect, dialect_named
 from agent.modem.link import Line
 from agent.modem.urc import parse_urc
 
@@ -104,7 +104,9 @@ class LineWorker:
         self.on_progress = on_progress
         self.on_restart = on_restart
         self.lines: "queue.Queue[Line | None]" = queue.Queue()
-        self.tracker: CallTracker | None = None
+        # a tracker from the start: a call that rings between AT+CLIP=1 and the end of set-up is
+        # tracked (every family's end lines are known whatever the dialect); set_dialect refines it
+        self.tracker: CallTracker | None = CallTracker(dialect_named("generic"), margin=margin)
         self.setting_up = False          # the modem worker is running the start-up sequence
         self.held_pdus: list[str] = []   # +CMT messages the database could not take yet
         self._lock = threading.Lock()
@@ -121,9 +123,12 @@ class LineWorker:
         self.lines.put(None)
 
     def set_dialect(self, dialect: Dialect) -> None:
+        """The family is known: the tracker keeps any call in progress and takes its timings."""
         with self._lock:
-            if self.tracker is None or self.tracker.dialect != dialect:
+            if self.tracker is None:
                 self.tracker = CallTracker(dialect, margin=self.margin)
+            else:
+                self.tracker.dialect = dialect
 
     def idle(self) -> bool:
         """Every line that has arrived has been handled (and its call committed or held)."""
