@@ -320,8 +320,8 @@ class Service:
                            manufacturer=info.manufacturer, model=info.model, revision=info.revision,
                            dialect=info.dialect.name, connected_at=self.clock.now().isoformat())
         if modem.caller_id:
+            self.hearing.heard()          # the status says "hearing" before anyone is told "ready"
             self.ready.set()
-            self.hearing.heard()
         else:
             self.hearing.deaf("caller ID is off (the modem refused AT+CLIP=1)")
         self._mark_stale_once()
@@ -513,8 +513,8 @@ class Service:
             return
         if not self.modem.caller_id and self.modem.retry_caller_id():
             self._record_state(caller_id=True, last_error="")
-            self.ready.set()
             self.hearing.heard()
+            self.ready.set()
         if not self.modem.pdu_mode and self.modem.retry_pdu_mode():
             self._record_state(last_error="")
 
