@@ -28,12 +28,7 @@ def clip_count(sim: SimulatedModem) -> int:
 
 
 def settled(agent) -> None:
-    """The agent's start-up work (storage sweep, missed-calls list) is over: a fault lands between
-    commands, not under one."""
-    wait_for(lambda: agent.service.line_worker.idle()
-             and any(c.upper() == 'AT+CPBS="SM"' for c in agent.sim.commands)
-             or agent.sim.family.name == "huawei", 10, "start-up work done")
-    time.sleep(0.3)
+    agent.wait_settled()
 
 
 def drained(agent, timeout: float = 10) -> None:

@@ -33,12 +33,7 @@ def clip_count(sim: SimulatedModem) -> int:
 
 
 def settled(agent) -> None:
-    """Wait until the agent's start-up work (storage sweep, missed-calls list) is over, so a reset
-    lands between commands; one under a command costs that command's time-out (see docs)."""
-    wait_for(lambda: agent.service.jobs.wake is not None and agent.service.line_worker.idle()
-             and any(c.upper() in ('AT+CPBS="SM"', 'AT+CPBS="MC"') for c in agent.sim.commands)
-             or agent.sim.family.name in ("huawei",), 10, "start-up work done")
-    time.sleep(0.3)
+    agent.wait_settled()
 
 
 # ---- a modem that resets itself, in the same process -------------------------------------------
