@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from datetime import datetime, timedelta, timezone
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import Any, Callable
 
 import pytest
 
+from agent.clock import Clock
 from agent.config import Config, parse_config
 from agent.daemon.service import Service
 from agent.simulator import SimulatedModem
@@ -20,6 +22,19 @@ ALL_WEEK = {day: ["00:00-24:00"] for day in ("mon", "tue", "wed", "thu", "fri", 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--port", default=None, help="a real modem's AT port for the opt-in hardware tests")
+
+
+class SteppedClock(Clock):
+    """The system's clocks, with a wall clock that can be stepped (NTP after a boot without RTC)."""
+
+    def __init__(self) -> None:
+        self.offset = timedelta(0)
+
+    def now(self) -> datetime:
+        return datetime.now(timezone.utc) + self.offset
+
+    def monotonic(self) -> float:
+        return time.monotonic()
 
 
 def wait_for(predicate: Callable[[], Any], timeout: float = 5.0, what: str = "condition") -> Any:

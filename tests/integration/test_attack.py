@@ -17,7 +17,7 @@ import pytest
 
 from agent.clock import Clock
 from agent.simulator import SimulatedModem
-from tests.conftest import wait_for
+from tests.conftest import SteppedClock, wait_for
 
 CALLER = "+447911123456"
 FAST_KEEPALIVE = {"ping_every": 1.0}
@@ -38,19 +38,6 @@ def drained(agent, timeout: float = 10) -> None:
 
 def texts_to(sim: SimulatedModem, number: str) -> list:
     return [s for s in sim.sent if s.number == number]
-
-
-class SteppedClock(Clock):
-    """The system's clocks, with a wall clock that can be stepped (NTP after a boot without RTC)."""
-
-    def __init__(self) -> None:
-        self.offset = timedelta(0)
-
-    def now(self) -> datetime:
-        return datetime.now(timezone.utc) + self.offset
-
-    def monotonic(self) -> float:
-        return time.monotonic()
 
 
 def _lock_database(path, seconds: float) -> subprocess.Popen:

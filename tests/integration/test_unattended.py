@@ -20,7 +20,7 @@ from agent.clock import Clock
 from agent.daemon.sd_notify import Watchdog
 from agent.simulator import SimulatedModem
 from agent.store import Store
-from tests.conftest import wait_for
+from tests.conftest import SteppedClock, wait_for
 from tests.integration.test_power_cut import Agent
 
 CALLER = "+447911123456"
@@ -198,19 +198,6 @@ def test_a_15_s_database_lock_by_another_process_loses_no_call(start_agent):
 
 
 # ---- time that cannot jump -------------------------------------------------------------------------
-
-class SteppedClock(Clock):
-    """The system's clocks, with a wall clock that can be stepped (NTP after a boot without RTC)."""
-
-    def __init__(self) -> None:
-        self.offset = timedelta(0)
-
-    def now(self) -> datetime:
-        return datetime.now(timezone.utc) + self.offset
-
-    def monotonic(self) -> float:
-        return time.monotonic()
-
 
 def test_a_3_hour_clock_step_inside_a_callers_delay_keeps_the_delay(start_agent):
     clock = SteppedClock()
