@@ -162,6 +162,7 @@ class SimulatedModem:
         self._after: list[Callable[[], None]] = []   # run once the current command's answer is out
         self._silent_until = 0.0          # booting or powered down: nothing in, nothing out
         self._stalls: list[list[Any]] = []
+        self._answers: dict[str, tuple[str, ...]] = {}
         self._cmgs_target: str = ""
         self._memory_available = False    # AT+CNMA seen since <mem3> filled
         self._full_announced = False
@@ -632,10 +633,32 @@ class SimulatedModem:
     def _ok(self, *lines: str) -> None:
         self.write("".join(f"\r\n{line}\r\n" for line in lines).encode() + b"\r\nOK\r\n")
 
+    def answer(self, prefix: str, *lines: str) -> None:
+        """From now on, commands starting with `prefix` get exactly `lines` (the last one is the
+        final result: "OK", "ERROR", "+CME ERROR: 30" …). For the queries whose answers depend
+        on the SIM and the network: AT+CCFC (forwarding), AT+CNUM, AT+CIMI, AT+COPS?, AT+CSCA?.
+        `answer(prefix)` with no lines goes back to the simulator's own answer."""
+        with self._lock:
+            if lines:
+                self._answers[prefix.upper()] = tuple(lines)
+            else:
+                self._answers.pop(prefix.upper(), None)
+
+    def _scripted(self, upper: str) -> tuple[str, ...] | None:
+        with self._lock:
+            for prefix, lines in self._answers.items():
+                if upper.startswith(prefix):
+                    return lines
+        return None
+
     def _answer(self, command: str) -> None:
         upper = command.upper()
         if command in self.refuse:
             return self.emit("ERROR")
+        scripted = self._scripted(upper)
+        if scripted is not None:
+            self.write("".join(f"\r\n{line}\r\n" for line in scripted).encode())
+            return
         family = self.family
         state = self.state
         if upper in ("AT", "ATZ"):
@@ -691,8 +714,12 @@ class SimulatedModem:
             return self._ok('+CSCA: "+447785016005",145')
         if upper.startswith("AT+CPMS"):
             return self._cpms(upper)
-        if upper.startswith("AT+CCFC=2,2"):
+        if upper.startswith("AT+CCFC="):     # 27.007 §7.11 query (mode 2): not active, voice
             return self._ok("+CCFC: 0,1")
+        if upper == "AT+CNUM":              # 27.007 §7.1; many SIMs hold no own number (bare OK)
+            return self._ok('+CNUM: "","+447700900123",145')
+        if upper == "AT+CIMI":              # 27.007 §5.6: MCC 234 (UK), MNC 15
+            return self._ok("234150123456789")
         if upper.startswith("AT+CMGL"):
             return self._cmgl(upper)
         if upper.startswith("AT+CMGR="):

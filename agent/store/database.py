@@ -20,6 +20,7 @@ from agent.store.inbox import InboxQueries
 from agent.store.outbox import OutboxQueries
 from agent.store.records import CallRecord, History
 from agent.store.schema import migrate
+from agent.store.sessions import SessionQueries
 from agent.store.settings_table import SettingsQueries
 from agent.store.views import ViewQueries
 
@@ -29,7 +30,8 @@ TEXT_KINDS = ("missed_open", "missed_closed")
 LIVE_STATUSES = ("queued", "sending", "sent", "delivered", "ambiguous")
 
 
-class Store(OutboxQueries, SettingsQueries, ViewQueries, HousekeepingQueries, InboxQueries, DowntimeQueries):
+class Store(OutboxQueries, SettingsQueries, ViewQueries, HousekeepingQueries, InboxQueries, DowntimeQueries,
+            SessionQueries):
     """Every read and write of TextBack's data. Safe to share between threads (one lock)."""
 
     def __init__(self, conn: sqlite3.Connection, path: str):

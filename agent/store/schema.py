@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import sqlite3
 
+from agent.store import sessions
+
 __all__ = ["MIGRATIONS", "migrate", "SCHEMA_VERSION"]
 
 MIGRATIONS: list[tuple[str, str]] = [
@@ -164,6 +166,7 @@ CREATE TABLE sim_history (
     found_at TEXT NOT NULL
 );
 """),
+    ("web sessions and the setup code", sessions.SCHEMA),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
