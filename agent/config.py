@@ -147,6 +147,10 @@ SCHEMA: dict[str, dict[str, tuple[Any, Callable[[Any], Any], str]]] = {
     "web": {
         "host": ("0.0.0.0", _nonempty, "address the web UI listens on"),
         "port": (8080, _int_range(1, 65535), "port of the web UI"),
+        "tls": (True, _bool, "serve the web UI over HTTPS with the box's own certificate (false behind a proxy, "
+                "or in tests)"),
+        "cert": ("", _string, "certificate file (PEM); empty = <data folder>/tls/cert.pem, made at install"),
+        "key": ("", _string, "private key file (PEM); empty = <data folder>/tls/key.pem, made at install"),
     },
     "business": {
         "name": ("Our shop", _nonempty, "name put in every text"),
@@ -163,6 +167,7 @@ SCHEMA: dict[str, dict[str, tuple[Any, Callable[[Any], Any], str]]] = {
     "hours": {day: ([], _ranges, f"opening hours on {day}") for day in DAYS},
     "owner": {
         "phone": ("", _phone_or_empty, "owner's mobile: never texted back, gets relayed replies"),
+        "sms_pin": ("", _pin, "if set, owner commands by SMS must start with this PIN (e.g. \"4821 @07700 …\")"),
     },
     "alerts": {
         "offline_minutes": (5, _int_range(1, 1440), "text the owner when the box is back after it could not hear "
@@ -200,6 +205,9 @@ class StorageConfig:
 class WebConfig:
     host: str = "0.0.0.0"
     port: int = 8080
+    tls: bool = True
+    cert: str = ""
+    key: str = ""
 
 
 @dataclass(frozen=True)
@@ -220,6 +228,7 @@ class RulesConfig:
 @dataclass(frozen=True)
 class OwnerConfig:
     phone: str = ""
+    sms_pin: str = ""
 
 
 @dataclass(frozen=True)

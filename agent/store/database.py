@@ -83,6 +83,14 @@ class Store(OutboxQueries, SettingsQueries, ViewQueries, HousekeepingQueries, In
                     raise storage_error(error) from None
                 raise
 
+    def quick_check(self) -> str:
+        """SQLite's PRAGMA quick_check: "ok", or the first problem it found."""
+        with self.lock:
+            try:
+                return str(self.conn.execute("PRAGMA quick_check").fetchone()[0])
+            except sqlite3.Error as error:
+                raise storage_error(error) from None
+
     def set_busy_timeout(self, seconds: float) -> None:
         """How long a write waits for another program's lock before StorageError("locked")."""
         with self.lock:
