@@ -174,8 +174,9 @@ SCHEMA: dict[str, dict[str, tuple[Any, Callable[[Any], Any], str]]] = {
                             "calls for at least this many minutes (at most 3 such texts a day)"),
     },
     "line": {
-        "mode": ("own_sim", _choice("own_sim", "forwarded"),
-                 "own_sim: callers ring the box's SIM; forwarded: the shop's line forwards unanswered calls to it"),
+        "mode": ("own_sim", _choice("own_sim", "twin_sim", "forwarded"),
+                 "own_sim: callers ring the box's SIM; twin_sim: the box's SIM shares the shop's number with "
+                 "the shop's phone; forwarded: the shop's line forwards unanswered calls to it"),
         "ring_out_after_rings": (0, _int_range(0, 30), "end a call the box sees ringing after this many rings, "
                                  "so the caller is texted at once instead of ringing on (0 = let it ring)"),
     },

@@ -18,6 +18,8 @@ SETTING_KEYS: dict[str, tuple[str, str]] = {
     "owner_phone": ("owner", "phone"),
     "hours": ("hours", "*"),
     "hours_set": ("hours", "?"),
+    "line_mode": ("line", "mode"),
+    "ring_out_after_rings": ("line", "ring_out_after_rings"),
 }
 
 
@@ -35,3 +37,5 @@ class Settings:
     hours_set: bool = False      # [hours] given (or saved in the web UI): all days [] = closed all week
     holidays: tuple[str, ...] = ()
     templates: dict[str, str] = field(default_factory=dict)
+    line_mode: str = "own_sim"            # own_sim, twin_sim or forwarded ([line] mode)
+    ring_out_after_rings: int = 0

@@ -96,3 +96,16 @@ def test_hours_section_given_or_not():
 
     assert parse_config({"hours": {"mon": []}}).hours_set is True
     assert parse_config({}).hours_set is False
+
+
+@pytest.mark.parametrize("mode", ["own_sim", "twin_sim", "forwarded"])
+def test_line_modes(mode):
+    from agent.config import parse_config
+
+    assert parse_config({"line": {"mode": mode}}).line.mode == mode
+
+
+def test_unknown_line_mode_names_the_choices(tmp_path):
+    with pytest.raises(ConfigError) as raised:
+        load_config(write(tmp_path, '[line]\nmode = "twin"\n'))
+    assert '[line] mode = \'twin\': expected one of "own_sim", "twin_sim", "forwarded"' in str(raised.value)
