@@ -16,12 +16,15 @@ from pathlib import Path
 from typing import Callable
 
 from agent.config import Config
-from agent.errors import CommandError, ModemError, TextBackError
+from agent.errors import ModemError, TextBackError
+from agent.modem import inspection
+from agent.modem.inspection import (ALL_FORWARDING_OFF, Forwarding, OperatorCode, OwnNumber, Reason, SimState,
+                                    SmsCentre, Storage, Subscriber, Unanswered)
 from agent.modem.link import SerialLink
-from agent.modem.modem import Modem, signal_bars
-from agent.modem.urc import fields
+from agent.modem.modem import Modem, NetworkStatus
+from agent.store import Store
 
-__all__ = ["Check", "run_checks", "port_holders", "send_test_text"]
+__all__ = ["Check", "run_checks", "forwarding_checks", "port_holders", "send_test_text"]
 
 
 @dataclass(frozen=True)
@@ -79,94 +82,160 @@ def _port_checks(config: Config) -> list[Check]:
 
 
 def _modem_checks(modem: Modem, config: Config) -> list[Check]:
-    checks: list[Check] = []
-    link = modem.link
     try:
         modem.sync()
     except ModemError as error:
         return [Check("Modem answers AT", "fail", str(error),
                       "Unplug and re-plug the modem; check [modem] port points at the AT port (often the third "
                       "ttyUSB of the modem) and, on a UART, [modem] baudrate and flow_control.")]
-    ident = " ".join(link.command(c)[0] for c in ("AT+CGMI", "AT+CGMM") if _answers(link, c))
-    checks.append(Check("Modem answers AT", "ok", ident or "yes"))
-    pin = _value(link, "AT+CPIN?", "+CPIN:").upper()
-    if pin == "READY":
-        checks.append(Check("SIM", "ok", "ready (no PIN needed, or PIN entered)"))
-    elif pin == "SIM PIN":
-        checks.append(Check("SIM", "fail" if not config.modem.pin else "warn", "the SIM asks for its PIN",
-                            "Set [modem] pin in config.toml, or remove the PIN with a phone." if not config.modem.pin
-                            else "[modem] pin is set: the service enters it at start."))
+    inspection.numbered_errors(modem)
+    ident = inspection.identity(modem)
+    found = ident.name or "yes"
+    checks = [Check("Modem answers AT", "ok", f"{found} ({ident.revision})" if ident.revision else found)]
+    state = inspection.sim_state(modem)
+    checks.append(_sim_check(state, inspection.subscriber(modem) if _ready(state) else None, config))
+    if not _ready(state):
         return checks
-    elif "PUK" in pin:
-        checks.append(Check("SIM", "fail", "the SIM is locked (PUK)", "Unlock it in a phone with its PUK."))
-    else:
-        checks.append(Check("SIM", "fail", f"not ready ({pin or 'no SIM?'})", "Check the SIM is in, the right way up."))
-        return checks
-    status = modem.network_status()
-    if status.registered:
-        checks.append(Check("Network", "ok", f"{status.registration}, {status.operator or 'operator unknown'}"))
-    else:
-        checks.append(Check("Network", "fail", status.registration,
-                            "Check the SIM works in a phone and the aerial is connected; move the box near a window."))
-    bars = signal_bars(status.rssi)
-    checks.append(Check("Signal", "ok" if bars >= 2 else "warn", f"{'▮' * bars}{'▯' * (4 - bars)} ({bars}/4, rssi {status.rssi})",
-                        "" if bars >= 2 else "Weak signal: texts may fail. Move the box or add an aerial."))
-    centre = (fields("x:" + _value(link, "AT+CSCA?", "+CSCA:")) or [""])[0]
-    if re.search(r"\d{4,}", centre):
-        checks.append(Check("SMS centre", "ok", centre))
-    else:
-        checks.append(Check("SMS centre", "fail", "not set on the SIM",
-                            'Ask the operator for the SMS centre number and set it once with AT+CSCA="+…".'))
-    used = fields("x:" + _value(link, "AT+CPMS?", "+CPMS:"))
-    if len(used) >= 3 and used[1].isdigit() and used[2].isdigit():
-        count, total = int(used[1]), int(used[2])
-        full = total and count >= total * 0.8
-        checks.append(Check("SIM message storage", "warn" if full else "ok", f"{count} of {total} used",
-                            "TextBack empties it as it reads; if it stays full, check the service runs." if full else ""))
-    forwarding = _value(link, "AT+CCFC=2,2", "+CCFC:", timeout=15)
-    if forwarding.startswith("1"):
-        checks.append(Check("Voicemail on no answer", "warn", f"calls are forwarded when unanswered ({forwarding})",
-                            "Turn voicemail-on-no-answer off for this SIM (dial ##61# from a phone with it): the "
-                            "voicemail picks up and the text goes out a minute late."))
+    checks.append(_own_number_check(inspection.own_number(modem)))
+    checks += _network_checks(inspection.network(modem), inspection.operator_code(modem))
+    checks.append(_sms_centre_check(inspection.sms_centre(modem)))
+    checks.append(_storage_check(inspection.storages(modem)))
+    checks += forwarding_checks(inspection.call_forwarding(modem))
     return checks
 
 
-def _answers(link: SerialLink, command: str) -> bool:
-    try:
-        return bool(link.command(command))
-    except ModemError:
-        return False
+def _ready(state: SimState | Unanswered) -> bool:
+    return isinstance(state, SimState) and state.ready
 
 
-def _value(link: SerialLink, command: str, prefix: str, timeout: float = 5.0) -> str:
-    try:
-        for line in link.command(command, timeout=timeout):
-            if line.upper().startswith(prefix):
-                return line[len(prefix):].strip()
-    except (CommandError, ModemError):
-        pass
-    return ""
+def _sim_check(state: SimState | Unanswered, who: Subscriber | Unanswered | None, config: Config) -> Check:
+    if isinstance(state, Unanswered):
+        return Check("SIM", "fail", f"not ready ({state.why})", "Check the SIM is in, the right way up, and pushed home.")
+    if state.ready:
+        where = f", country code {who.mcc}, network {who.mnc}" if isinstance(who, Subscriber) else ""
+        return Check("SIM", "ok", f"ready (no PIN needed, or PIN entered){where}")
+    if state.wants_pin:
+        if config.modem.pin:
+            return Check("SIM", "warn", "the SIM asks for its PIN", "[modem] pin is set: the service enters it at start.")
+        return Check("SIM", "fail", "the SIM asks for its PIN", "Set [modem] pin in config.toml, or remove the PIN with a phone.")
+    if state.wants_puk:
+        return Check("SIM", "fail", "the SIM is locked (PUK)", "Unlock it in a phone with its PUK.")
+    return Check("SIM", "fail", f"not ready ({state.code})", "Put the SIM in a phone and check it works there.")
+
+
+def _own_number_check(own: OwnNumber | Unanswered) -> Check:
+    if isinstance(own, Unanswered):
+        return Check("Box's own number", "ok", f"the modem would not say ({own.why})")
+    if not own.numbers:
+        return Check("Box's own number", "ok", "not stored on this SIM (many SIMs do not hold it; nothing to fix)")
+    return Check("Box's own number", "ok", ", ".join(own.numbers))
+
+
+def _network_checks(status: NetworkStatus | Unanswered, code: OperatorCode | Unanswered) -> list[Check]:
+    if isinstance(status, Unanswered):
+        return [Check("Network", "fail", f"the modem would not say ({status.why})",
+                      "Unplug and re-plug the modem, then run doctor again.")]
+    numeric = f" ({code.mcc} {code.mnc})" if isinstance(code, OperatorCode) else ""
+    if status.registered:
+        checks = [Check("Network", "ok", f"{status.registration}, {status.operator or 'operator unknown'}{numeric}")]
+    else:
+        checks = [Check("Network", "fail", status.registration,
+                        "Check the SIM works in a phone and the aerial is connected; move the box near a window.")]
+    bars = status.bars
+    checks.append(Check("Signal", "ok" if bars >= 2 else "warn",
+                        f"{'▮' * bars}{'▯' * (4 - bars)} ({bars}/4, rssi {status.rssi})",
+                        "" if bars >= 2 else "Weak signal: texts may fail. Move the box or add an aerial."))
+    return checks
+
+
+def _sms_centre_check(centre: SmsCentre | Unanswered) -> Check:
+    if isinstance(centre, SmsCentre) and centre.is_set:
+        return Check("SMS centre", "ok", centre.number)
+    found = "not set on the SIM" if isinstance(centre, SmsCentre) else f"the modem would not say ({centre.why})"
+    return Check("SMS centre", "fail", found,
+                 'Ask the operator for the SMS centre number and set it once with AT+CSCA="+…".')
+
+
+def _storage_check(found: tuple[Storage, ...] | Unanswered) -> Check:
+    if isinstance(found, Unanswered):
+        return Check("SIM message storage", "warn", f"the modem would not say ({found.why})",
+                     "TextBack still reads new messages as they arrive; nothing to do unless texts stop coming in.")
+    seen: dict[str, Storage] = {}
+    for storage in found:
+        seen.setdefault(storage.memory, storage)
+    words = ", ".join(f"{s.memory} {s.used} of {s.total} used" for s in seen.values())
+    full = [s for s in seen.values() if s.nearly_full]
+    return Check("SIM message storage", "warn" if full else "ok", words,
+                 "TextBack empties it as it reads; if it stays full, check the service runs." if full else "")
+
+
+_OTHER_NUMBER = "another number"
+
+
+def forwarding_checks(rules: tuple[Forwarding, ...]) -> list[Check]:
+    """What the SIM's call forwarding means for the box, in words for the shop owner, each warning
+    with the code that turns it off (dialled from a phone holding the box's SIM)."""
+    checks = []
+    for rule in rules:
+        if not rule.active:
+            continue
+        to = rule.number or _OTHER_NUMBER
+        off = f"Dial {rule.reason.off_code} from the box's SIM, or ask the operator"
+        if rule.reason is Reason.UNCONDITIONAL:
+            checks.append(Check("Forwarding: all calls", "fail",
+                                f"every call to this SIM is forwarded to {to}: calls never ring the box, so it "
+                                "cannot text anyone back", f"{off}."))
+        elif rule.reason is Reason.NO_REPLY:
+            after = f" after {rule.seconds} s" if rule.seconds else ""
+            checks.append(Check("Voicemail on no answer", "warn",
+                                f"calls nobody answers go to {to}{after} (usually the operator's voicemail): callers "
+                                "reach voicemail before the box counts the call as missed",
+                                f"{off} to turn off voicemail on no answer ({ALL_FORWARDING_OFF} turns off all "
+                                "forwarding)."))
+        elif rule.reason is Reason.BUSY:
+            checks.append(Check("Forwarding when busy", "warn",
+                                f"calls the box cannot take, or hangs up on after ringing out, go to {to}",
+                                f"{off} ({ALL_FORWARDING_OFF} turns off all forwarding)."))
+        else:
+            checks.append(Check("Forwarding when unreachable", "warn",
+                                f"while the box is off or has no signal, calls go to {to}; the box never hears of "
+                                "them", f"{off} ({ALL_FORWARDING_OFF} turns off all forwarding)."))
+    unknown = [rule for rule in rules if rule.active is None]
+    if unknown:
+        whys = sorted({rule.why for rule in unknown})
+        checks.append(Check("Call forwarding", "warn",
+                            f"could not check forwarding {', '.join(_REASON_WORDS[r.reason] for r in unknown)} "
+                            f"({'; '.join(whys)})",
+                            "Ask the operator whether this SIM forwards calls or has voicemail on no answer; "
+                            f"dialling {ALL_FORWARDING_OFF} from the box's SIM turns all forwarding off."))
+    elif not checks:
+        checks.append(Check("Call forwarding", "ok", "none: every call rings the box"))
+    return checks
+
+
+_REASON_WORDS = {Reason.UNCONDITIONAL: "of all calls", Reason.BUSY: "when busy", Reason.NO_REPLY: "on no answer",
+                 Reason.NOT_REACHABLE: "when unreachable"}
 
 
 def _database_check(config: Config) -> Check:
-    from agent.store import Store
-
     path = Path(config.storage.database)
     try:
         store = Store.open(path)
         try:
-            result = store.query("PRAGMA quick_check")[0][0]
-            with store.transaction() as conn:
-                conn.execute("CREATE TEMP TABLE IF NOT EXISTS doctor_probe (x)")
+            result = store.quick_check()
         finally:
             store.close()
-    except Exception as error:  # any failure here is the verdict
+    except Exception as error:  # any failure to open or read the database is the verdict
         return Check("Database", "fail", f"{path}: {error}", "Check the disk is not full and the data folder is "
                      "writable by the textback user (ls -l /var/lib/textback).")
-    free = shutil.disk_usage(path.parent).free / 1e6
     if result != "ok":
         return Check("Database", "fail", f"{path}: integrity check says {result}",
                      "Stop the service and restore the newest backup from the data folder (backups/).")
+    if not (os.access(path, os.R_OK | os.W_OK) and os.access(path.parent, os.W_OK)):
+        return Check("Database", "fail", f"{path}: this user cannot write it (or its folder)",
+                     "Run doctor as the textback user (sudo -u textback textback doctor …), or re-run install.sh "
+                     "to give the data folder back to textback.")
+    free = shutil.disk_usage(path.parent).free / 1e6
     verdict = "ok" if free > 100 else "warn"
     return Check("Database", verdict, f"{path}: writable, intact, {free:,.0f} MB free on disk",
                  "" if verdict == "ok" else "Less than 100 MB free: delete old files or use a bigger SD card.")
