@@ -6,7 +6,7 @@ from flask import Blueprint, render_template, request
 
 from agent.rules.numbers import to_e164
 from agent.rules.policy import SKIP_REASONS
-from agent.store.views import CALL_OUTCOMES
+from agent.store.calls import CALL_OUTCOMES
 from web import PAGE_SIZE, local_time, shop_settings, web_context
 from web.inbox import page_number
 
@@ -19,26 +19,26 @@ FILTERS = {"all": "All calls", "texted": "Texted", "skipped": "Skipped"}
 
 def call_outcome(row) -> tuple[str, str]:
     """(tone, words) for a calls row joined with its text: tone is ok, wait, skip or bad."""
-    if row["outcome"] == "skipped":
-        reason = row["skip_reason"] or "unknown"
+    if row.outcome == "skipped":
+        reason = row.skip_reason or "unknown"
         return "skip", "Skipped: " + SKIP_REASONS.get(reason, reason.replace("_", " "))
-    if row["outcome"] == "pending":
+    if row.outcome == "pending":
         return "wait", "Being handled"
-    status = row["message_status"]
+    status = row.message_status
     if status in ("sent", "delivered"):
-        sent_at = row["message_sent_at"]
+        sent_at = row.message_sent_at
         when = local_time(sent_at, "seconds")
-        if local_time(sent_at, "date") != local_time(row["ended_at"], "date"):
+        if local_time(sent_at, "date") != local_time(row.ended_at, "date"):
             when = local_time(sent_at, "date") + ", " + when
         return "ok", f"Texted at {when}" + (" (delivered)" if status == "delivered" else "")
     if status in ("queued", "sending"):
-        return "wait", f"Text queued for {local_time(row['message_due_at'], 'seconds')}"
+        return "wait", f"Text queued for {local_time(row.message_due_at, 'seconds')}"
     if status == "failed":
-        return "bad", "Text failed: " + (row["message_error"] or "the network refused it")
+        return "bad", "Text failed: " + (row.message_error or "the network refused it")
     if status == "ambiguous":
         return "bad", "Unsure whether the text went out (the box was interrupted while sending; not resent)"
     if status == "cancelled":
-        return "skip", "Not texted: " + (row["message_error"] or "replaced by the text for a newer call")
+        return "skip", "Not texted: " + (row.message_error or "replaced by the text for a newer call")
     if status == "stale":
         return "skip", "Not texted: the text fell due while the box was off, too long ago"
     return "wait", status or "unknown"

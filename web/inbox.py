@@ -83,8 +83,8 @@ def _render_conversation(number: str, reply: str = "", error: str | None = None,
     messages = store.conversation_messages(number)
     if not calls and not messages and status == 200:
         abort(404, description="There is no conversation with that number yet.")
-    entries = [Entry("call", row["ended_at"], row) for row in calls]
-    entries += [Entry(row["direction"], row["created_at"], row) for row in messages]
+    entries = [Entry("call", row.ended_at, row) for row in calls]
+    entries += [Entry(row.direction, row.created_at, row) for row in messages]
     entries.sort(key=lambda entry: (entry.at, entry.kind != "call"))
     return render_template(
         "conversation.html", number=number, entries=entries, reply=reply, error=error,

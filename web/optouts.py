@@ -57,7 +57,7 @@ def remove_optout():
         abort(404, description="That number has not opted out.")
     shown = pretty(number, shop_settings().country)
     if request.method == "GET":
-        how = "texted STOP" if row["source"] == "sms" else "was opted out by hand"
+        how = "texted STOP" if row.source == "sms" else "was opted out by hand"
         return render_template(
             "confirm.html", title="Remove this opt-out?", action=url_for("optouts.remove_optout"),
             number=number, cancel=url_for("optouts.optouts"), button="Yes, they may be texted again",

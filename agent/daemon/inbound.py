@@ -30,7 +30,8 @@ from agent.rules.keywords import classify, owner_command
 from agent.sms.pdu import Deliver, PduError, StatusReport, decode_pdu
 from agent.rules.numbers import pretty, to_e164
 from agent.rules.settings import Settings
-from agent.store import PartRow, Store, Transaction
+from agent.rules.vocabulary import InKind
+from agent.store import InboundPart, Store, Transaction
 from agent.rules.templates import DEFAULT_TEMPLATES, format_call_time, render
 
 __all__ = ["Inbound", "PARTIAL_TIMEOUT", "RELAYS_PER_CALLER_PER_HOUR", "RELAYS_PER_HOUR",
@@ -180,7 +181,7 @@ class Inbound:
             ref, total, seq = -1, 1, 1
         else:
             ref, total, seq = concat.ref, concat.total, concat.seq
-        with self.store.transaction() as conn:
+        with self.store.begin() as conn:
             part_id = self.store.add_part(conn, sender=sms.sender, sender_toa=sms.sender_toa, sent_at=sms.sent_at,
                                           concat_ref=ref, total=total, seq=seq, text=sms.text,
                                           encoding=sms.encoding, now=now)
@@ -203,7 +204,7 @@ class Inbound:
         settings = self.store.load_settings()
         flushed = 0
         for sender, ref, total in self.store.overdue_part_groups(now - PARTIAL_TIMEOUT):
-            with self.store.transaction() as conn:
+            with self.store.begin() as conn:
                 parts = self._first_of_each(self.store.waiting_parts(sender, ref, total))
                 if parts:
                     log.warning("SMS from %s: %d of %d parts after %s; stored as partial", sender, len(parts),
@@ -213,20 +214,20 @@ class Inbound:
         return flushed
 
     @staticmethod
-    def _first_of_each(rows: list[PartRow]) -> dict[int, PartRow]:
-        parts: dict[int, PartRow] = {}
+    def _first_of_each(rows: list[InboundPart]) -> dict[int, InboundPart]:
+        parts: dict[int, InboundPart] = {}
         for row in rows:
-            parts.setdefault(row["seq"], row)
+            parts.setdefault(row.seq, row)
         return parts
 
-    def _join(self, conn: Transaction, settings: Settings, parts: dict[int, PartRow], total: int,
+    def _join(self, conn: Transaction, settings: Settings, parts: dict[int, InboundPart], total: int,
               now: datetime) -> None:
         first = parts[min(parts)]
-        body = "".join(parts[n]["text"] if n in parts else f"[part {n} of {total} missing]"
+        body = "".join(parts[n].text if n in parts else f"[part {n} of {total} missing]"
                        for n in range(1, total + 1))
-        encodings = {row["encoding"] for row in parts.values()}
-        self._store_whole(conn, settings, first["sender"], first["sender_toa"], body, "/".join(sorted(encodings)),
-                          parse_utc(first["sent_at"]), [row["id"] for row in parts.values()],
+        encodings = {row.encoding for row in parts.values()}
+        self._store_whole(conn, settings, first.sender, first.sender_toa, body, "/".join(sorted(encodings)),
+                          parse_utc(first.sent_at), [row.id for row in parts.values()],
                           partial=len(parts) < total, now=now)
 
     def _store_whole(self, conn: Transaction, settings: Settings, sender: str, toa: int, body: str,
@@ -255,7 +256,7 @@ class Inbound:
         concat = sms.concat
         ref, total, seq = (concat.ref, concat.total, concat.seq) if concat and concat.total > 1 else (-1, 1, 1)
         body = PICTURE_MESSAGE if content == "mms" else _describe(sms, content)
-        with self.store.transaction() as conn:
+        with self.store.begin() as conn:
             part_id = self.store.add_part(conn, sender=sms.sender, sender_toa=sms.sender_toa, sent_at=sms.sent_at,
                                           concat_ref=ref if ref != -1 else -2, total=total, seq=seq,
                                           text=f"{content}:{getattr(sms, 'data', b'').hex()}"[:4000],
@@ -380,10 +381,10 @@ class Inbound:
             return self._tell_owner(conn, settings, sms, USAGE, now)
         if command.message_id is not None:
             target = self.store.inbound_message(command.message_id)
-            if (target is None or target["kind"] in ("carrier", "owner")
-                    or not str(target["number"]).startswith("+")):
+            if (target is None or target.kind in (InKind.CARRIER, InKind.OWNER)
+                    or not target.number.startswith("+")):
                 return self._tell_owner(conn, settings, sms, NO_SUCH_MESSAGE.format(id=command.message_id), now)
-            number, reply_to = target["number"], target["id"]
+            number, reply_to = target.number, target.id
         else:
             number = to_e164(command.number or "", settings.country)
             if number is None or number == settings.owner_phone:
@@ -410,7 +411,7 @@ class Inbound:
     def _report(self, report: StatusReport, pdu_hex: str, now: datetime) -> None:
         settings = self.store.load_settings()
         recipient = to_e164(report.recipient, settings.country) or report.recipient
-        with self.store.transaction() as conn:
+        with self.store.begin() as conn:
             sent = self.store.match_report(recipient, report.message_ref)
             new = self.store.add_report(conn, message_id=sent.id if sent else None, message_ref=report.message_ref,
                                         recipient=recipient, status=report.status, delivered=report.delivered,

@@ -16,7 +16,7 @@ from agent.errors import CommandError, ModemError, ModemResetFound, StorageError
 from agent.daemon.followup import followup_still_wanted
 from agent.modem.modem import Modem
 from agent.sms.pdu import encode_submit, segment_info
-from agent.store import OutMessage, Store
+from agent.store import Message, Store
 
 __all__ = ["Sender", "DirectResult", "AUTO_KINDS", "TRANSIENT_CMS", "CMS_MEANINGS", "BACKOFF_SECONDS", "cms_meaning"]
 
@@ -62,7 +62,7 @@ def cms_meaning(code: int | None) -> str:
 @dataclass
 class _InFlight:
     """The text being sent: its parts, and how far it got."""
-    message: OutMessage
+    message: Message
     parts: list
     refs: list[int]
     next_part: int
@@ -131,7 +131,7 @@ class Sender:
         """A text is half sent: its next part goes before anything else is started."""
         return self.current is not None
 
-    def _begin(self, message: OutMessage) -> bool:
+    def _begin(self, message: Message) -> bool:
         if message.kind not in NEVER_CANCELLED_KINDS and (message.number in self.unsaved_optouts
                                                           or self.store.is_opted_out(message.number)):
             # queued before the STOP arrived (a delayed text, a follow-up, an owner's answer): never send
@@ -218,7 +218,7 @@ class Sender:
             raise
         return DirectResult("sent", tuple(refs), len(parts), encoding)
 
-    def _refused(self, message: OutMessage, error: CommandError) -> None:
+    def _refused(self, message: Message, error: CommandError) -> None:
         code = cms_code(error) if error.kind == "CMS" else None
         if error.kind == "CMS" and code is None:
             meaning = error.text or "network error"      # a verbose form we do not know: retry, bounded
@@ -235,7 +235,7 @@ class Sender:
             log.warning("text %d failed: +CMS ERROR %s (%s)", message.id, code, meaning)
             self.store.mark_failed(message.id, code, meaning)
 
-    def _retry(self, message: OutMessage, code: int | None, text: str) -> None:
+    def _retry(self, message: Message, code: int | None, text: str) -> None:
         delay = self.backoff[min(message.attempts, len(self.backoff) - 1)]
         when: datetime = self.clock.now() + timedelta(seconds=delay)
         log.info("text %d: %s; retry in %g s", message.id, text, delay)

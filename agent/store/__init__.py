@@ -1,15 +1,18 @@
-"""All SQL lives here. SQLite is the single source of truth shared by the agent and the web UI."""
+"""All SQL lives here. SQLite is the single source of truth shared by the agent and the web UI.
 
-import sqlite3
-from collections.abc import Mapping
-from typing import Any
+What leaves this package is a record (records.py, frozen dataclasses) or a plain value, never a
+row, a cursor or a connection. Writes that must commit together take a Transaction from
+Store.begin().
+"""
 
+from agent.store.conversations import Conversation
 from agent.store.database import Store
-from agent.store.records import CallRecord, History, OutMessage
+from agent.store.downtime import Downtime, UnheardCall
+from agent.store.records import (CallListing, CallRecord, DeliveryReport, Exclusion, FollowupDue, History,
+                                 InboundPart, Message, OptOut, UnreadablePdu)
+from agent.store.reports import Dashboard, DayCount
+from agent.store.transaction import Transaction
 
-# An open write transaction, handed out by Store.transaction() and given back to the store's own
-# methods; callers never run SQL on it. A part row reads like a mapping (part["seq"]).
-Transaction = sqlite3.Connection
-PartRow = Mapping[str, Any]
-
-__all__ = ["Store", "CallRecord", "History", "OutMessage", "Transaction", "PartRow"]
+__all__ = ["Store", "Transaction", "CallRecord", "CallListing", "History", "Message", "OptOut", "Exclusion",
+           "InboundPart", "UnreadablePdu", "DeliveryReport", "FollowupDue", "Conversation", "Dashboard",
+           "DayCount", "Downtime", "UnheardCall"]

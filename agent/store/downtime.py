@@ -62,16 +62,16 @@ class DowntimeQueries:
             return _downtime(found)
 
     def open_downtime_period(self) -> Downtime | None:
-        rows = self.query("SELECT * FROM downtime WHERE ended_at IS NULL ORDER BY id DESC LIMIT 1")
+        rows = self._rows("SELECT * FROM downtime WHERE ended_at IS NULL ORDER BY id DESC LIMIT 1")
         return _downtime(rows[0]) if rows else None
 
     def downtimes_since(self, since: datetime, limit: int = 200) -> list[Downtime]:
-        rows = self.query("SELECT * FROM downtime WHERE ended_at IS NULL OR ended_at >= ?"
+        rows = self._rows("SELECT * FROM downtime WHERE ended_at IS NULL OR ended_at >= ?"
                           " ORDER BY started_at DESC LIMIT ?", (utc_iso(since), limit))
         return [_downtime(row) for row in rows]
 
     def alerts_since(self, since: datetime) -> int:
-        return self.query("SELECT COUNT(*) AS n FROM downtime WHERE alerted = 1 AND ended_at >= ?",
+        return self._rows("SELECT COUNT(*) AS n FROM downtime WHERE alerted = 1 AND ended_at >= ?",
                           (utc_iso(since),))[0]["n"]
 
     def mark_downtime_alerted(self, downtime_id: int) -> None:
@@ -87,12 +87,12 @@ class DowntimeQueries:
                                 " VALUES (?, ?, ?)", (number, raw_number, utc_iso(now))).rowcount == 1
 
     def unheard_calls(self, status: str = "new", limit: int = 100) -> list[UnheardCall]:
-        rows = self.query("SELECT * FROM unheard_calls WHERE status = ? ORDER BY found_at DESC, id DESC LIMIT ?",
+        rows = self._rows("SELECT * FROM unheard_calls WHERE status = ? ORDER BY found_at DESC, id DESC LIMIT ?",
                           (status, limit))
         return [UnheardCall(**{name: row[name] for name in UnheardCall.__dataclass_fields__}) for row in rows]
 
     def unheard_call(self, unheard_id: int) -> UnheardCall | None:
-        rows = self.query("SELECT * FROM unheard_calls WHERE id = ?", (unheard_id,))
+        rows = self._rows("SELECT * FROM unheard_calls WHERE id = ?", (unheard_id,))
         return UnheardCall(**{name: rows[0][name] for name in UnheardCall.__dataclass_fields__}) if rows else None
 
     def set_unheard_status(self, unheard_id: int, status: str, message_id: int | None = None) -> bool:
@@ -102,7 +102,7 @@ class DowntimeQueries:
 
     def called_since(self, number: str, since: datetime) -> bool:
         """Did TextBack itself see a call from this number since then?"""
-        return bool(self.query("SELECT 1 FROM calls WHERE number = ? AND ended_at >= ? LIMIT 1",
+        return bool(self._rows("SELECT 1 FROM calls WHERE number = ? AND ended_at >= ? LIMIT 1",
                                (number, utc_iso(since))))
 
 

@@ -7,6 +7,7 @@ from datetime import datetime
 from pathlib import Path
 
 from agent.clock import utc_iso
+from agent.store.records import FollowupDue, Message, message_from_row, record_from_row
 
 __all__ = ["HousekeepingQueries"]
 
@@ -14,18 +15,18 @@ __all__ = ["HousekeepingQueries"]
 class HousekeepingQueries:
     """Mixed into Store."""
 
-    def texts_due_a_followup(self, sent_before: datetime, limit: int = 50) -> list[sqlite3.Row]:
+    def texts_due_a_followup(self, sent_before: datetime, limit: int = 50) -> list[FollowupDue]:
         """First texts sent before the cut-off whose call has no follow-up yet, to numbers not opted out."""
-        return self.query(
+        return [record_from_row(FollowupDue, row) for row in self._rows(
             "SELECT m.id, m.number, m.call_id, m.sent_at FROM messages m"
             " WHERE m.direction = 'out' AND m.kind IN ('missed_open', 'missed_closed')"
             " AND m.status IN ('sent', 'delivered') AND m.sent_at <= ? AND m.call_id IS NOT NULL"
             " AND NOT EXISTS (SELECT 1 FROM messages f WHERE f.call_id = m.call_id AND f.kind = 'followup')"
             " AND NOT EXISTS (SELECT 1 FROM optouts o WHERE o.number = m.number)"
-            " ORDER BY m.sent_at LIMIT ?", (utc_iso(sent_before), limit))
+            " ORDER BY m.sent_at LIMIT ?", (utc_iso(sent_before), limit))]
 
     def replied_since(self, number: str, since: str) -> bool:
-        return bool(self.query("SELECT 1 FROM messages WHERE direction = 'in' AND number = ? AND created_at >= ?"
+        return bool(self._rows("SELECT 1 FROM messages WHERE direction = 'in' AND number = ? AND created_at >= ?"
                                " LIMIT 1", (number, since)))
 
     def queue_followup(self, *, call_id: int, number: str, body: str, due_at: datetime, now: datetime) -> int | None:
@@ -36,10 +37,10 @@ class HousekeepingQueries:
             return self._insert_out(conn, number=number, body=body, kind="followup", due_at=due_at, now=now,
                                     call_id=call_id)
 
-    def first_text_of_call(self, call_id: int) -> sqlite3.Row | None:
-        rows = self.query("SELECT * FROM messages WHERE call_id = ? AND kind IN ('missed_open', 'missed_closed')"
+    def first_text_of_call(self, call_id: int) -> Message | None:
+        rows = self._rows("SELECT * FROM messages WHERE call_id = ? AND kind IN ('missed_open', 'missed_closed')"
                           " ORDER BY id LIMIT 1", (call_id,))
-        return rows[0] if rows else None
+        return message_from_row(rows[0]) if rows else None
 
     def delete_older_than(self, cutoff: datetime) -> tuple[int, int]:
         """Retention: calls and messages older than the cut-off go; opt-outs are kept forever."""

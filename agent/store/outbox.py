@@ -12,7 +12,8 @@ import sqlite3
 from datetime import datetime
 
 from agent.clock import utc_iso
-from agent.store.records import OutMessage
+from agent.rules.vocabulary import OutKind, OutStatus, SkipReason
+from agent.store.records import Message, message_from_row
 
 __all__ = ["OutboxQueries"]
 
@@ -22,6 +23,7 @@ class OutboxQueries:
 
     def _insert_out(self, conn: sqlite3.Connection, *, number: str, body: str, kind: str, due_at: datetime,
                     now: datetime, call_id: int | None = None, parts: int = 1) -> int:
+        kind = OutKind(kind)          # a word the schema does not know is a bug here, not a failed commit
         cursor = conn.execute(
             "INSERT INTO messages (direction, number, body, kind, status, call_id, created_at, due_at,"
             " next_attempt_at, parts) VALUES ('out', ?, ?, ?, 'queued', ?, ?, ?, ?, ?)",
@@ -33,14 +35,14 @@ class OutboxQueries:
         with self.transaction() as conn:
             return self._insert_out(conn, number=number, body=body, kind=kind, due_at=due_at, now=now)
 
-    def due_messages(self, now: datetime, limit: int = 20) -> list[OutMessage]:
-        rows = self.query(
+    def due_messages(self, now: datetime, limit: int = 20) -> list[Message]:
+        rows = self._rows(
             "SELECT * FROM messages WHERE direction = 'out' AND status = 'queued' AND next_attempt_at <= ?"
             " ORDER BY next_attempt_at, id LIMIT ?", (utc_iso(now), limit))
-        return [_out(row) for row in rows]
+        return [message_from_row(row) for row in rows]
 
     def next_due_at(self) -> str | None:
-        rows = self.query("SELECT MIN(next_attempt_at) AS t FROM messages WHERE direction = 'out' AND status = 'queued'")
+        rows = self._rows("SELECT MIN(next_attempt_at) AS t FROM messages WHERE direction = 'out' AND status = 'queued'")
         return rows[0]["t"] if rows else None
 
     def claim(self, message_id: int, concat_ref: int, parts: int, encoding: str) -> bool:
@@ -96,11 +98,16 @@ class OutboxQueries:
     def cancel(self, message_id: int, text: str, call_reason: str | None = None) -> None:
         """Cancel a queued text; with call_reason, its call now reads skipped for that reason."""
         with self.transaction() as conn:
-            changed = conn.execute("UPDATE messages SET status = 'cancelled', error_text = ?"
-                                   " WHERE id = ? AND status = 'queued'", (text, message_id)).rowcount
-            if changed and call_reason:
-                conn.execute("UPDATE calls SET outcome = 'skipped', skip_reason = ? WHERE message_id = ?",
-                             (call_reason, message_id))
+            self._cancel_in(conn, message_id, text, call_reason)
+
+    def _cancel_in(self, conn: sqlite3.Connection, message_id: int, text: str, call_reason: str | None) -> bool:
+        """The one place a queued text is cancelled and its call re-skipped."""
+        changed = conn.execute("UPDATE messages SET status = 'cancelled', error_text = ?"
+                               " WHERE id = ? AND status = 'queued'", (text, message_id)).rowcount == 1
+        if changed and call_reason:
+            conn.execute("UPDATE calls SET outcome = 'skipped', skip_reason = ? WHERE message_id = ?",
+                         (SkipReason(call_reason), message_id))
+        return changed
 
     def shift_times(self, seconds: float, old_now: datetime, since: datetime) -> int:
         """The wall clock stepped by `seconds` (NTP after a boot without a real-time clock).
@@ -140,6 +147,7 @@ class OutboxQueries:
                     sent_at: datetime | None, refs: list[int], parts: int, encoding: str,
                     call_id: int | None = None, error_text: str | None = None) -> int:
         """A text that went out while the database could not be written, recorded afterwards."""
+        kind, status = OutKind(kind), OutStatus(status)
         with self.transaction() as conn:
             cursor = conn.execute(
                 "INSERT INTO messages (direction, number, body, kind, status, call_id, created_at, due_at,"
@@ -160,22 +168,16 @@ class OutboxQueries:
                 " error_text = 'interrupted while sending (power cut or crash); not resent to avoid a duplicate'"
                 " WHERE direction = 'out' AND status = 'sending'").rowcount
 
-    def message(self, message_id: int) -> sqlite3.Row | None:
-        rows = self.query("SELECT * FROM messages WHERE id = ?", (message_id,))
-        return rows[0] if rows else None
+    def message(self, message_id: int) -> Message | None:
+        rows = self._rows("SELECT * FROM messages WHERE id = ?", (message_id,))
+        return message_from_row(rows[0]) if rows else None
 
-    def messages_for(self, number: str) -> list[sqlite3.Row]:
-        return self.query("SELECT * FROM messages WHERE number = ? ORDER BY created_at, id", (number,))
+    def messages_for(self, number: str) -> list[Message]:
+        """Every text to or from a number, oldest first."""
+        return [message_from_row(row)
+                for row in self._rows("SELECT * FROM messages WHERE number = ? ORDER BY created_at, id", (number,))]
 
     def queue_length(self) -> int:
-        return self.query("SELECT COUNT(*) AS n FROM messages WHERE direction = 'out'"
+        return self._rows("SELECT COUNT(*) AS n FROM messages WHERE direction = 'out'"
                           " AND status IN ('queued', 'sending')")[0]["n"]
 
-
-def _out(row: sqlite3.Row) -> OutMessage:
-    return OutMessage(
-        id=row["id"], number=row["number"], body=row["body"], kind=row["kind"], status=row["status"],
-        call_id=row["call_id"], due_at=row["due_at"], attempts=row["attempts"], parts=row["parts"],
-        parts_sent=row["parts_sent"], concat_ref=row["concat_ref"], refs=tuple(json.loads(row["refs"])),
-        created_at=row["created_at"],
-    )

@@ -1,12 +1,28 @@
-"""Plain records the store hands to the layers above it."""
+"""Plain records the store hands to the layers above it: frozen, typed, no database rows.
+
+Each is built from a row by `_from_row` in the module that reads it; the vocabularies are the
+enums of agent.rules.vocabulary.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, fields
+from typing import Any
 
 from agent.rules.policy import History
+from agent.rules.vocabulary import CallOutcome, Direction, InKind, InStatus, OutKind, OutStatus
 
-__all__ = ["CallRecord", "History", "OutMessage"]
+__all__ = ["CallRecord", "CallListing", "History", "Message", "OptOut", "Exclusion", "InboundPart",
+           "UnreadablePdu", "DeliveryReport", "FollowupDue", "message_from_row", "record_from_row"]
+
+
+def record_from_row(record_type: type, row: Any, /, **overrides: Any) -> Any:
+    """A record from a row (sqlite3.Row or mapping): every field the row has, by name."""
+    names = row.keys()
+    values = {f.name: row[f.name] for f in fields(record_type) if f.name in names}
+    values.update(overrides)
+    return record_type(**values)
 
 
 @dataclass(frozen=True)
@@ -19,23 +35,136 @@ class CallRecord:
     ended_at: str
     rings: int
     end_signal: str
-    outcome: str
+    outcome: CallOutcome
     skip_reason: str | None
     message_id: int | None
 
 
 @dataclass(frozen=True)
-class OutMessage:
+class CallListing:
+    """A call with its text's state, for the calls page and the CSV export."""
     id: int
+    number: str | None
+    raw_number: str
+    started_at: str
+    ended_at: str
+    rings: int
+    end_signal: str
+    outcome: CallOutcome
+    skip_reason: str | None
+    message_id: int | None
+    message_status: str | None = None
+    message_sent_at: str | None = None
+    message_error: str | None = None
+    message_due_at: str | None = None
+
+
+@dataclass(frozen=True)
+class Message:
+    """One text, either way. Out: kind is an OutKind and status an OutStatus; in: InKind, InStatus."""
+    id: int
+    direction: Direction
     number: str
     body: str
     kind: str
     status: str
-    call_id: int | None
-    due_at: str | None
-    attempts: int
-    parts: int
-    parts_sent: int
-    concat_ref: int | None
-    refs: tuple[int, ...]
+    call_id: int | None = None
     created_at: str = ""
+    due_at: str | None = None
+    next_attempt_at: str | None = None
+    sent_at: str | None = None
+    attempts: int = 0
+    parts: int = 1
+    parts_sent: int = 0
+    concat_ref: int | None = None
+    refs: tuple[int, ...] = ()
+    encoding: str | None = None
+    error_code: int | None = None
+    error_text: str | None = None
+    read: bool = False
+    reply_to: int | None = None
+    delivered_at: str | None = None
+    relay: str | None = None
+
+    @property
+    def outgoing(self) -> bool:
+        return self.direction == Direction.OUT
+
+
+
+
+
+def message_from_row(row: Any) -> Message:
+    names = row.keys()
+    direction = Direction(row["direction"])
+    overrides: dict[str, Any] = {"direction": direction}
+    if "kind" in names:
+        overrides["kind"] = (OutKind if direction == Direction.OUT else InKind)(row["kind"])
+    if "status" in names:
+        overrides["status"] = (OutStatus if direction == Direction.OUT else InStatus)(row["status"])
+    if "refs" in names:
+        overrides["refs"] = tuple(json.loads(row["refs"] or "[]"))
+    if "read" in names:
+        overrides["read"] = bool(row["read"])
+    return record_from_row(Message, row, **overrides)
+
+
+@dataclass(frozen=True)
+class OptOut:
+    number: str
+    created_at: str
+    keyword: str | None
+    source: str           # sms (the caller texted STOP) or web (the owner added it)
+
+
+@dataclass(frozen=True)
+class Exclusion:
+    number: str
+    label: str
+    created_at: str
+
+
+@dataclass(frozen=True)
+class InboundPart:
+    id: int
+    sender: str
+    sender_toa: int
+    sent_at: str
+    concat_ref: int
+    total: int
+    seq: int
+    text: str
+    encoding: str
+    received_at: str
+    message_id: int | None
+
+
+@dataclass(frozen=True)
+class UnreadablePdu:
+    id: int
+    pdu: str
+    error: str
+    received_at: str
+
+
+@dataclass(frozen=True)
+class DeliveryReport:
+    id: int
+    message_id: int | None
+    message_ref: int
+    recipient: str
+    status: int
+    delivered: bool
+    final: bool
+    discharged_at: str
+    received_at: str
+    pdu: str
+
+
+@dataclass(frozen=True)
+class FollowupDue:
+    """A first text sent long enough ago that its call may get a follow-up."""
+    id: int
+    number: str
+    call_id: int
+    sent_at: str

@@ -8,16 +8,39 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import asdict, is_dataclass
 from datetime import datetime
 from typing import Any
 
 from agent.clock import utc_iso
 from agent.config import Config
-from agent.rules.settings import SETTING_KEYS, Settings
+from agent.rules.settings import SETTING_KEYS, MenuOption, Settings
 
 __all__ = ["SettingsQueries"]
 
 log = logging.getLogger(__name__)
+
+
+def _encode(value: Any) -> str:
+    """A setting as JSON: tuples as lists, a MenuOption as {"key", "label", "reply"}."""
+    def plain(item: Any) -> Any:
+        if is_dataclass(item) and not isinstance(item, type):
+            return asdict(item)
+        raise TypeError(f"a setting cannot hold {item!r}")
+    return json.dumps(value, sort_keys=True, default=plain)
+
+
+def _decoded(values: dict[str, Any]) -> dict[str, Any]:
+    """Stored values of Settings' fields, as Settings holds them (tuples, MenuOptions)."""
+    known = {k: v for k, v in values.items() if k in Settings.__dataclass_fields__}
+    if "hours" in known:
+        known["hours"] = {day: tuple(r) for day, r in known["hours"].items()}
+    for key in ("holidays", "urgent_words"):
+        if key in known:
+            known[key] = tuple(known[key])
+    if "menu_options" in known:
+        known["menu_options"] = tuple(MenuOption(**option) for option in known["menu_options"])
+    return known
 
 
 def _config_values(config: Config) -> dict[str, Any]:
@@ -38,7 +61,7 @@ class SettingsQueries:
     def seed_settings(self, config: Config, now: datetime) -> None:
         with self.transaction() as conn:
             for key, value in _config_values(config).items():
-                encoded = json.dumps(value, sort_keys=True)
+                encoded = _encode(value)
                 row = conn.execute("SELECT config_value FROM settings WHERE key = ?", (key,)).fetchone()
                 if row is None:
                     conn.execute("INSERT INTO settings (key, value, config_value, updated_at) VALUES (?, ?, ?, ?)",
@@ -49,20 +72,21 @@ class SettingsQueries:
                                  (encoded, encoded, utc_iso(now), key))
 
     def set_setting(self, key: str, value: Any, now: datetime) -> None:
+        """Store one setting (a Settings field name). Tuples and MenuOptions are stored as JSON."""
         with self.transaction() as conn:
             conn.execute("INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?)"
                          " ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-                         (key, json.dumps(value, sort_keys=True), utc_iso(now)))
+                         (key, _encode(value), utc_iso(now)))
 
     def setting_values(self) -> dict[str, Any]:
-        return {row["key"]: json.loads(row["value"]) for row in self.query("SELECT key, value FROM settings")}
+        return {row["key"]: json.loads(row["value"]) for row in self._rows("SELECT key, value FROM settings")}
 
     def templates(self) -> dict[str, str]:
         """Every template: the owner's text where set, the default otherwise."""
         from agent.rules.templates import DEFAULT_TEMPLATES
 
         merged = dict(DEFAULT_TEMPLATES)
-        merged.update({row["name"]: row["body"] for row in self.query("SELECT name, body FROM templates")})
+        merged.update({row["name"]: row["body"] for row in self._rows("SELECT name, body FROM templates")})
         return merged
 
     def set_template(self, name: str, body: str, now: datetime) -> None:
@@ -72,10 +96,4 @@ class SettingsQueries:
                          (name, body, utc_iso(now)))
 
     def load_settings(self) -> Settings:
-        values = self.setting_values()
-        known = {k: v for k, v in values.items() if k in Settings.__dataclass_fields__}
-        if "hours" in known:
-            known["hours"] = {day: tuple(r) for day, r in known["hours"].items()}
-        if "holidays" in known:
-            known["holidays"] = tuple(known["holidays"])
-        return Settings(templates=self.templates(), **known)
+        return Settings(templates=self.templates(), **_decoded(self.setting_values()))

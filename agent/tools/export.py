@@ -52,10 +52,10 @@ def calls_table(store: Store, tz: ZoneInfo) -> tuple[list[str], Iterator[list[ob
     """Every missed call, oldest first, with what happened and when its text went out."""
     header = ["id", "ended_utc", "ended_local", "number", "raw_number", "rings", "end_signal", "outcome",
               "skip_reason", "message_id", "message_status", "sent_utc", "sent_local"]
-    rows = ([row["id"], row["ended_at"], _local(row["ended_at"], tz), row["number"] or "", row["raw_number"],
-             row["rings"], row["end_signal"], row["outcome"],
-             SKIP_REASONS.get(row["skip_reason"], row["skip_reason"] or ""), row["message_id"] or "",
-             row["message_status"] or "", row["message_sent_at"] or "", _local(row["message_sent_at"], tz)]
+    rows = ([row.id, row.ended_at, _local(row.ended_at, tz), row.number or "", row.raw_number,
+             row.rings, row.end_signal, row.outcome,
+             SKIP_REASONS.get(row.skip_reason, row.skip_reason or ""), row.message_id or "",
+             row.message_status or "", row.message_sent_at or "", _local(row.message_sent_at, tz)]
             for row in store.export_calls())
     return header, rows
 
@@ -64,10 +64,10 @@ def messages_table(store: Store, tz: ZoneInfo) -> tuple[list[str], Iterator[list
     """Every text both ways, oldest first, with its status and any error."""
     header = ["id", "created_utc", "created_local", "direction", "number", "kind", "status", "sent_utc",
               "sent_local", "parts", "encoding", "call_id", "error_code", "error_text", "body"]
-    rows = ([row["id"], row["created_at"], _local(row["created_at"], tz), row["direction"], row["number"],
-             row["kind"], row["status"], row["sent_at"] or "", _local(row["sent_at"], tz), row["parts"],
-             row["encoding"] or "", row["call_id"] or "", row["error_code"] or "", row["error_text"] or "",
-             row["body"]] for row in store.export_messages())
+    rows = ([row.id, row.created_at, _local(row.created_at, tz), row.direction, row.number,
+             row.kind, row.status, row.sent_at or "", _local(row.sent_at, tz), row.parts,
+             row.encoding or "", row.call_id or "", row.error_code or "", row.error_text or "",
+             row.body] for row in store.export_messages())
     return header, rows
 
 

@@ -164,7 +164,7 @@ def test_clock_step_backwards_keeps_a_callers_delay(start_agent):
     waited = agent.sim.cmgs_times[-1] - ended
     assert text.number == CALLER and 2.5 <= waited <= 5.0, waited
     [call] = agent.wait_calls(1)
-    wait_for(lambda: agent.store.message(call.message_id)["status"] == "sent", 5, "marked sent")
+    wait_for(lambda: agent.store.message(call.message_id).status == "sent", 5, "marked sent")
 
 
 # ---- after STOP ----------------------------------------------------------------------------------
@@ -289,7 +289,7 @@ def test_locked_database_with_no_owner_phone_still_texts_the_caller_once(start_a
         locker.stdout.close()
     wait_for(lambda: agent.service.recorder.holding == 0, 10, "the held call written")
     [call] = agent.wait_calls(1)
-    assert agent.store.message(call.message_id)["status"] == "sent"
+    assert agent.store.message(call.message_id).status == "sent"
     agent.sim.call(CALLER, rings=2)
     agent.wait_calls(2)
     drained(agent)

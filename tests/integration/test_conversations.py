@@ -10,6 +10,7 @@ from agent.sms.pdu import encode_deliver, encode_status_report
 from agent.simulator import SimulatedModem
 from tests.conftest import wait_for
 from tests.integration.conversation_data import CUSTOMER, LONG, OWNER, inbox
+from tests.db_rows import rows as db_rows
 
 
 
@@ -80,7 +81,7 @@ def test_the_owners_answer_reaches_the_customer(start_agent):
     agent.sim.receive_sms(OWNER, f"R {message_id} Yes, 3pm works")
     [answer] = wait_for(lambda: sent_to(agent, CUSTOMER), 5, "the owner's answer")
     assert answer.text == "Yes, 3pm works"
-    kinds = [row["kind"] for row in agent.store.messages_for(CUSTOMER)]
+    kinds = [row.kind for row in agent.store.messages_for(CUSTOMER)]
     assert kinds == ["sms", "owner_answer"]
     wait_for(lambda: agent.store.messages_for(CUSTOMER)[1]["status"] == "sent", 5, "the answer marked sent")
 
@@ -99,13 +100,13 @@ def test_delivery_report_is_stored(start_agent):
     agent.sim.call(CUSTOMER, rings=2)
     agent.wait_sent(1)
     [call] = agent.wait_calls(1)
-    message = wait_for(lambda: (m := agent.store.message(call.message_id))["status"] == "sent" and m, 5, "sent")
+    message = wait_for(lambda: (m := agent.store.message(call.message_id)).status == "sent" and m, 5, "sent")
     reference = agent.sim.reference            # what +CMGS answered for the one part
     pdu = encode_status_report(reference, CUSTOMER, 0, datetime.now(timezone.utc))
     agent.sim.write(f"\r\n+CDS: {len(pdu) // 2 - 1}\r\n{pdu}\r\n".encode())
-    wait_for(lambda: agent.store.message(message["id"])["status"] == "delivered", 5, "the text marked delivered")
-    assert agent.store.message(message["id"])["delivered_at"]
-    assert [r["message_ref"] for r in agent.store.query("SELECT * FROM delivery_reports")] == [reference]
+    wait_for(lambda: agent.store.message(message.id).status == "delivered", 5, "the text marked delivered")
+    assert agent.store.message(message.id).delivered_at
+    assert [r["message_ref"] for r in db_rows(agent.store, "SELECT * FROM delivery_reports")] == [reference]
 
 
 def test_messages_on_the_sim_at_start_up_are_imported_once_and_deleted(start_agent, tmp_path):

@@ -50,7 +50,7 @@ def test_transient_cms_errors_are_retried_then_sent_once(start_agent):
     agent.sim.call("+447911123456", rings=2)
     [text] = agent.wait_sent(1, timeout=10)
     [call] = agent.wait_calls(1)
-    wait_for(lambda: agent.store.message(call.message_id)["status"] == "sent", 5, "sent")
+    wait_for(lambda: agent.store.message(call.message_id).status == "sent", 5, "sent")
     message = agent.store.message(call.message_id)
     assert message["attempts"] == 3 and len(agent.sim.sent) == 1 and text.number == "+447911123456"
 
@@ -60,7 +60,7 @@ def test_permanent_cms_error_fails_with_code_and_meaning(start_agent):
     agent.sim.cms_errors.append(21)
     agent.sim.call("+447911123456", rings=2)
     [call] = agent.wait_calls(1)
-    wait_for(lambda: agent.store.message(call.message_id)["status"] == "failed", 5, "failed")
+    wait_for(lambda: agent.store.message(call.message_id).status == "failed", 5, "failed")
     message = agent.store.message(call.message_id)
     assert message["error_code"] == 21 and message["error_text"] == "short message transfer rejected"
     assert agent.sim.sent == []
@@ -71,8 +71,8 @@ def test_transient_errors_are_bounded(start_agent):
     agent.sim.cms_errors.extend([41] * 10)
     agent.sim.call("+447911123456", rings=2)
     [call] = agent.wait_calls(1)
-    wait_for(lambda: agent.store.message(call.message_id)["status"] == "failed", 10, "gave up")
-    assert agent.store.message(call.message_id)["attempts"] == 4
+    wait_for(lambda: agent.store.message(call.message_id).status == "failed", 10, "gave up")
+    assert agent.store.message(call.message_id).attempts == 4
 
 
 def test_garbage_on_the_line_changes_nothing(start_agent):
@@ -139,7 +139,7 @@ def test_full_disk_still_texts_and_records_once_there_is_room(start_agent):
     wait_for(lambda: agent.service.recorder.holding == 0, 5, "the held call written")
     [call] = agent.wait_calls(1)
     assert call.number == "+447911123456" and call.outcome == "texted"
-    assert agent.store.message(call.message_id)["status"] == "sent"
+    assert agent.store.message(call.message_id).status == "sent"
     agent.sim.call("+447911222333", rings=2)
     wait_for(lambda: [s for s in agent.sim.sent if s.number == "+447911222333"], 5, "the next caller texted")
     assert [s.number for s in agent.sim.sent].count("+447911123456") == 1

@@ -13,7 +13,7 @@ def test_followup_goes_out_once(start_agent):
     agent.sim.call("+447911123456", rings=2)
     agent.wait_sent(1)
     [call] = agent.wait_calls(1)
-    wait_for(lambda: agent.store.message(call.message_id)["status"] == "sent", what="first text sent")
+    wait_for(lambda: agent.store.message(call.message_id).status == "sent", what="first text sent")
     an_hour_ago = utc_iso(datetime.now(timezone.utc) - timedelta(hours=1, minutes=1))
     with agent.store.transaction() as conn:   # as if the first text went out an hour ago
         conn.execute("UPDATE messages SET sent_at = ? WHERE id = ?", (an_hour_ago, call.message_id))
@@ -21,5 +21,5 @@ def test_followup_goes_out_once(start_agent):
     assert second.number == "+447911123456" and "just checking" in second.text
     assert first.text != second.text
     agent.service.wake()
-    kinds = [row["kind"] for row in agent.store.messages_for("+447911123456")]
+    kinds = [row.kind for row in agent.store.messages_for("+447911123456")]
     assert kinds.count("followup") == 1

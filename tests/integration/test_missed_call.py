@@ -20,7 +20,7 @@ def test_missed_call_gets_one_text_naming_the_business(start_agent, family):
     [call] = agent.wait_calls(1)
     assert call.outcome == "texted" and call.number == "+447911123456" and call.rings == 3
     message = agent.store.message(call.message_id)
-    wait_for(lambda: agent.store.message(call.message_id)["status"] == "sent", what="message marked sent")
+    wait_for(lambda: agent.store.message(call.message_id).status == "sent", what="message marked sent")
     assert message["body"] == text.text
 
 

@@ -15,6 +15,7 @@ from agent.clock import utc_iso
 from agent.simulator import SimulatedModem
 from agent.store import Store
 from tests.conftest import wait_for
+from tests.db_rows import rows as db_rows
 
 TEXTBACK = Path(sys.executable).with_name("textback")
 
@@ -51,7 +52,7 @@ class Agent:
     def messages(self) -> list:
         store = Store.open(self.store_path)
         try:
-            return store.query("SELECT * FROM messages WHERE direction = 'out' ORDER BY id")
+            return db_rows(store, "SELECT * FROM messages WHERE direction = 'out' ORDER BY id")
         finally:
             store.close()
 

@@ -17,6 +17,7 @@ from agent.clock import utc_iso
 from agent.sms.pdu import encode_deliver
 from tests.conftest import wait_for
 from tests.integration.conversation_data import CUSTOMER, LONG, OWNER, inbox
+from tests.db_rows import rows as db_rows
 
 OTHER = "+447911654321"
 
@@ -72,7 +73,7 @@ def test_stop_while_the_missed_call_text_waits_out_its_delay(start_agent):
     assert call.outcome == "texted"             # queued, waiting out its 2 s
     agent.sim.receive_sms(CUSTOMER, "STOP")
     wait_for(lambda: sent_to(agent, CUSTOMER), 5, "the opt-out confirmation")
-    due = agent.store.message(call.message_id)["due_at"]
+    due = agent.store.message(call.message_id).due_at
     wait_for(lambda: utc_iso(datetime.now(timezone.utc)) > due, 5, "the missed-call text's due time")
     settle(agent, 0.2)
     texts = sent_to(agent, CUSTOMER)
@@ -193,7 +194,7 @@ def test_a_direct_delivery_during_a_send_is_not_lost(start_agent):
     assert [row["body"] for row in inbox(agent)] == ["Do you sell gift cards?"]
     # the send itself was not disturbed
     [call] = agent.wait_calls(1)
-    wait_for(lambda: agent.store.message(call.message_id)["status"] == "sent", 5, "the missed-call text sent")
+    wait_for(lambda: agent.store.message(call.message_id).status == "sent", 5, "the missed-call text sent")
 
 
 # ---- the owner's answers -------------------------------------------------------------------------
@@ -241,8 +242,8 @@ def test_a_web_reply_queued_just_before_a_stop_is_not_sent(start_agent):
     now = datetime.now(timezone.utc)
     message_id = agent.store.queue_text(number=CUSTOMER, body="Hi Sam, 3pm is fine", kind="reply", due_at=now, now=now)
     agent.service.wake()
-    wait_for(lambda: agent.store.message(message_id)["status"] != "queued", 5, "the reply handled")
-    assert agent.store.message(message_id)["status"] == "cancelled"
+    wait_for(lambda: agent.store.message(message_id).status != "queued", 5, "the reply handled")
+    assert agent.store.message(message_id).status == "cancelled"
     assert len(sent_to(agent, CUSTOMER)) == 1
 
 
@@ -321,13 +322,13 @@ def test_an_owners_answer_missing_a_part_is_not_sent_half_to_the_customer(tmp_pa
     try:
         [pdu] = encode_deliver(CUSTOMER, "Can you fit me in this week?", sent_at=clock.now())
         assert inbound.receive_pdu(pdu)
-        message_id = store.query("SELECT id FROM messages WHERE direction = 'in'")[0]["id"]
+        message_id = db_rows(store, "SELECT id FROM messages WHERE direction = 'in'")[0]["id"]
         answer = f"R {message_id} " + LONG
         first, _second = encode_deliver(OWNER, answer, sent_at=clock.now(), concat_ref=9)
         assert inbound.receive_pdu(first)            # part 2 never comes
         clock.advance(PARTIAL_TIMEOUT.total_seconds() + 60)
         assert inbound.flush_partials() == 1
-        to_customer = [row["body"] for row in store.messages_for(CUSTOMER) if row["direction"] == "out"]
+        to_customer = [row.body for row in store.messages_for(CUSTOMER) if row.direction == "out"]
         assert not any("missing]" in body for body in to_customer), to_customer
     finally:
         store.close()

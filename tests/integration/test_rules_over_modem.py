@@ -18,7 +18,7 @@ def test_open_and_closed_calls_get_different_texts(start_agent):
     [closed] = agent.wait_sent(1)
     assert "We open tomorrow 09:00" in closed.text
     [call] = agent.wait_calls(1)
-    assert agent.store.message(call.message_id)["kind"] == "missed_closed"
+    assert agent.store.message(call.message_id).kind == "missed_closed"
     agent.store.set_setting("hours", {d: ["00:00-24:00"] for d in CLOSED_ALL_WEEK}, now)   # the web UI's edit
     agent.sim.call("+447911222333", rings=2)
     [_, opened] = agent.wait_sent(2)
@@ -50,11 +50,11 @@ def test_text_that_fell_due_too_long_ago_is_stale_not_sent(start_agent, tmp_path
                                due_at=now - timedelta(minutes=5), now=now - timedelta(minutes=5))
     before.close()
     agent = start_agent("sim800", rules={"max_late_minutes": 30})
-    wait_for(lambda: agent.store.message(message_id)["status"] == "stale", 5, "stale")
-    assert "while the box was off" in agent.store.message(message_id)["error_text"]
+    wait_for(lambda: agent.store.message(message_id).status == "stale", 5, "stale")
+    assert "while the box was off" in agent.store.message(message_id).error_text
     [text] = agent.wait_sent(1)
     wait_for(lambda: agent.store.queue_length() == 0, 5, "the queue drained")
-    assert text.number == "+447911222333" and agent.store.message(recent)["status"] == "sent"
+    assert text.number == "+447911222333" and agent.store.message(recent).status == "sent"
     assert [t.number for t in agent.sim.sent] == ["+447911222333"]
 
 

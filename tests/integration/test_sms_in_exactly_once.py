@@ -14,7 +14,7 @@ OWNER = "+447911000001"
 
 
 def inbound(agent, number: str) -> list:
-    return [m for m in agent.store.messages_for(number) if m["direction"] == "in"]
+    return [m for m in agent.store.messages_for(number) if m.direction == "in"]
 
 
 def drained(agent) -> None:

@@ -191,7 +191,7 @@ def test_a_15_s_database_lock_by_another_process_loses_no_call(start_agent):
         locker.stdout.close()
     wait_for(lambda: agent.service.recorder.holding == 0, 5, "the held call written after the lock")
     [call] = agent.wait_calls(1)
-    assert call.number == CALLER and agent.store.message(call.message_id)["status"] == "sent"
+    assert call.number == CALLER and agent.store.message(call.message_id).status == "sent"
     agent.sim.call(OTHER, rings=2)
     wait_for(lambda: [s for s in agent.sim.sent if s.number == OTHER], 5, "the next call texted")
     assert [s.number for s in agent.sim.sent].count(CALLER) == 1
@@ -210,7 +210,7 @@ def test_a_3_hour_clock_step_inside_a_callers_delay_keeps_the_delay(start_agent)
     waited = agent.sim.cmgs_times[-1] - ended
     assert text.number == CALLER and 2.5 <= waited <= 4.5, waited
     [call] = agent.wait_calls(1)
-    wait_for(lambda: agent.store.message(call.message_id)["status"] == "sent", 5, "marked sent, not stale")
+    wait_for(lambda: agent.store.message(call.message_id).status == "sent", 5, "marked sent, not stale")
 
 
 # ---- the watchdog is fed from progress ---------------------------------------------------------

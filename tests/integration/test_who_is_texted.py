@@ -107,9 +107,9 @@ def test_caller_ringing_again_inside_the_delay_gets_one_text(start_agent):
     agent.sim.call("+447911123456", rings=2)
     calls = agent.wait_calls(2)
     [text] = agent.wait_sent(1, timeout=5)
-    wait_for(lambda: all(agent.store.message(c.message_id)["status"] in ("sent", "cancelled")
+    wait_for(lambda: all(agent.store.message(c.message_id).status in ("sent", "cancelled")
                          for c in agent.calls() if c.message_id), what="both texts settled")
-    statuses = sorted(agent.store.message(c.message_id)["status"] for c in agent.calls() if c.message_id)
+    statuses = sorted(agent.store.message(c.message_id).status for c in agent.calls() if c.message_id)
     assert statuses == ["cancelled", "sent"] and len(agent.sim.sent) == 1 and len(calls) == 2
 
 

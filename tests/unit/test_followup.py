@@ -12,6 +12,7 @@ from agent.daemon.followup import followup_still_wanted, plan_followups
 from agent.daemon.maintenance import backup, nightly
 from agent.store import Store
 from tests.conftest import make_config
+from tests.db_rows import rows as db_rows
 
 MONDAY_10 = datetime(2026, 3, 2, 10, 0, tzinfo=timezone.utc)     # London: GMT, shop open 09:00-17:30
 SATURDAY_15 = datetime(2026, 3, 7, 15, 0, tzinfo=timezone.utc)   # closed at 13:00 on Saturdays
@@ -39,7 +40,7 @@ def texted_call(store: Store, number: str, sent_at: datetime) -> int:
 
 
 def followups(store: Store) -> list:
-    return store.query("SELECT * FROM messages WHERE kind = 'followup'")
+    return db_rows(store, "SELECT * FROM messages WHERE kind = 'followup'")
 
 
 def test_one_followup_after_the_window_and_never_two(store):
@@ -102,5 +103,5 @@ def test_retention_keeps_opt_outs_and_recent_rows(store, tmp_path):
     store.add_optout("+447911000111", MONDAY_10 - timedelta(days=400), "STOP")
     nightly(store, str(tmp_path / "textback.db"), keep=1, retention_days=365, now=MONDAY_10)
     assert [c.number for c in store.calls()] == ["+447911123456"]
-    assert [row["number"] for row in store.optouts()] == ["+447911000111"]
+    assert [row.number for row in store.optouts()] == ["+447911000111"]
     assert len(list((tmp_path / "backups").glob("*.db"))) == 1

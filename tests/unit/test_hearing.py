@@ -22,7 +22,7 @@ def box(tmp_path, minutes: int = 5):
 
 
 def alerts(store: Store) -> list:
-    return [m for m in store.messages_for("+447911000001") if m["kind"] == "owner_alert"]
+    return [m for m in store.messages_for("+447911000001") if m.kind == "owner_alert"]
 
 
 def test_a_15_minute_outage_texts_the_owner_once(tmp_path):
@@ -33,7 +33,7 @@ def test_a_15_minute_outage_texts_the_owner_once(tmp_path):
     clock.advance(10 * 60)
     hearing.heard()
     [alert] = alerts(store)
-    assert alert["body"] == "TextBack could not hear calls from 10:02 to 10:17 (modem not answering)."
+    assert alert.body == "TextBack could not hear calls from 10:02 to 10:17 (modem not answering)."
     [period] = store.downtimes_since(clock.now() - timedelta(days=30))
     assert period.ended_at is not None and period.alerted
     assert store.modem_state()["online"] is True

@@ -21,6 +21,7 @@ from agent.rules.numbers import pretty
 from agent.store import Store
 from agent.store.inbox import InboxQueries
 from tests.conftest import make_config
+from tests.db_rows import rows as db_rows
 
 OWNER = "+447911000001"
 CUSTOMER = "+447911123456"
@@ -43,10 +44,10 @@ class _Box:
         return [self.inbound.receive_pdu(pdu) for pdu in pdus]
 
     def inbox(self) -> list:
-        return self.store.query("SELECT * FROM messages WHERE direction = 'in' ORDER BY id")
+        return db_rows(self.store, "SELECT * FROM messages WHERE direction = 'in' ORDER BY id")
 
     def outbox(self, kind: str | None = None) -> list:
-        rows = self.store.query("SELECT * FROM messages WHERE direction = 'out' ORDER BY id")
+        rows = db_rows(self.store, "SELECT * FROM messages WHERE direction = 'out' ORDER BY id")
         return [row for row in rows if kind is None or row["kind"] == kind]
 
 
@@ -205,7 +206,7 @@ def test_owner_answers_a_relayed_message_with_r(box):
     answer = box.outbox("owner_answer")[0]
     assert (answer["number"], answer["body"], answer["reply_to"]) == (CUSTOMER, "Yes, 3pm works", customer_message)
     assert box.outbox("owner_usage") == []
-    assert [row["kind"] for row in box.store.messages_for(CUSTOMER)] == ["sms", "owner_answer"]
+    assert [row.kind for row in box.store.messages_for(CUSTOMER)] == ["sms", "owner_answer"]
 
 
 @pytest.mark.parametrize("target", ["07911123456", "+447911123456"])
@@ -304,12 +305,12 @@ def report(box: _Box, ref: int, number: str, status: int = 0, seconds: int = 30)
 def test_every_part_delivered_marks_the_text_delivered(box):
     message_id = sent_text(box, CUSTOMER, [7, 8])
     assert report(box, 7, CUSTOMER)
-    assert box.store.message(message_id)["status"] == "sent"
+    assert box.store.message(message_id).status == "sent"
     assert report(box, 8, "07911123456", seconds=40)
     row = box.store.message(message_id)
-    assert row["status"] == "delivered" and row["delivered_at"] == utc_iso(box.clock.now() + timedelta(seconds=40))
+    assert row.status == "delivered" and row.delivered_at == utc_iso(box.clock.now() + timedelta(seconds=40))
     assert report(box, 8, CUSTOMER, seconds=40)                 # the same report again
-    assert [r["message_ref"] for r in box.store.delivery_reports(message_id)] == [7, 8]
+    assert [r.message_ref for r in box.store.delivery_reports(message_id)] == [7, 8]
 
 
 def test_report_goes_to_the_newest_text_with_that_reference(box):
@@ -318,17 +319,17 @@ def test_report_goes_to_the_newest_text_with_that_reference(box):
     newer = sent_text(box, CUSTOMER, [7])
     other = sent_text(box, "+447911999888", [7])
     report(box, 7, CUSTOMER)
-    assert [box.store.message(m)["status"] for m in (older, newer, other)] == ["sent", "delivered", "sent"]
+    assert [box.store.message(m).status for m in (older, newer, other)] == ["sent", "delivered", "sent"]
 
 
 def test_a_final_failure_keeps_the_reason(box):
     message_id = sent_text(box, CUSTOMER, [9])
     report(box, 9, CUSTOMER, status=0x21)               # phone busy, network still trying
-    assert box.store.message(message_id)["error_text"] is None
+    assert box.store.message(message_id).error_text is None
     report(box, 9, CUSTOMER, status=0x46, seconds=90)
     row = box.store.message(message_id)
-    assert row["status"] == "sent" and row["error_code"] == 0x46
-    assert row["error_text"] == report_meaning(0x46)
+    assert row.status == "sent" and row.error_code == 0x46
+    assert row.error_text == report_meaning(0x46)
     assert report_meaning(0x46) == "not delivered: it expired before the phone could take it (status 0x46)"
     assert report_meaning(0x61) == "not delivered: the phone was busy (status 0x61)"
     assert len(box.store.delivery_reports(message_id)) == 2
@@ -337,7 +338,7 @@ def test_a_final_failure_keeps_the_reason(box):
 def test_a_report_for_nothing_of_ours_is_kept(box):
     assert report(box, 200, CUSTOMER)
     [row] = box.store.delivery_reports()
-    assert row["message_id"] is None and row["recipient"] == CUSTOMER
+    assert row.message_id is None and row.recipient == CUSTOMER
 
 
 # ---- junk --------------------------------------------------------------------------------------
@@ -351,4 +352,4 @@ def test_junk_is_recorded_once_and_released(box, pdu):
 
 def test_an_outgoing_pdu_on_the_sim_is_set_aside(box):
     assert box.inbound.receive_pdu(encode_submit(CUSTOMER, "draft")[0].hex) is True
-    assert "SMS-SUBMIT" in box.store.unreadable_pdus()[0]["error"]
+    assert "SMS-SUBMIT" in box.store.unreadable_pdus()[0].error

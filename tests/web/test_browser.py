@@ -99,7 +99,7 @@ def test_owner_answers_a_missed_call_and_edits_template_and_hours_on_a_phone(web
     agent.sim.call("+447400111222", rings=2)
     [first] = agent.wait_sent(1, timeout=8)
     assert first.number == "+447400111222" and first.text.startswith("Brightside Dental:")
-    wait_for(lambda: agent.calls() and agent.store.message(agent.calls()[0].message_id)["status"] == "sent",
+    wait_for(lambda: agent.calls() and agent.store.message(agent.calls()[0].message_id).status == "sent",
              what="the first text marked sent")
 
     page.goto(url + "/calls")
@@ -118,7 +118,7 @@ def test_owner_answers_a_missed_call_and_edits_template_and_hours_on_a_phone(web
     assert "Reply queued" in page.inner_text("main")
     sent = agent.wait_sent(2, timeout=8)
     assert (sent[1].number, sent[1].text) == ("+447400111222", "Hi! Yes, we can fit you in at 3 today.")
-    wait_for(lambda: all(m["status"] == "sent" for m in agent.store.messages_for("+447400111222")),
+    wait_for(lambda: all(m.status == "sent" for m in agent.store.messages_for("+447400111222")),
              what="the reply marked sent")
     page.reload()
     _shoot(page, "04-conversation")

@@ -13,6 +13,7 @@ from agent.clock import utc_iso
 from agent.daemon.inbound import Inbound
 from agent.sms.pdu import encode_deliver
 from tests.web.conftest import NOW, Owner, add_call, add_inbound
+from tests.db_rows import rows as db_rows
 
 OWNER = "+447911000001"          # [owner] phone in tests.conftest.make_config
 CUSTOMER = "+447400123456"
@@ -26,7 +27,7 @@ def receive(store, clock, sender: str, text: str, *, seconds: int = 0) -> None:
 
 
 def queued(store, number: str) -> list:
-    return store.query("SELECT * FROM messages WHERE direction = 'out' AND number = ? AND status = 'queued'",
+    return db_rows(store, "SELECT * FROM messages WHERE direction = 'out' AND number = ? AND status = 'queued'",
                        (number,))
 
 
@@ -95,7 +96,7 @@ def test_a_text_cancelled_by_stop_is_not_described_as_replaced_by_a_newer_call(o
 def test_the_owners_own_phone_is_not_an_inbox_conversation_with_unread_customer_texts(owner, store, clock):
     add_call(store, CUSTOMER, NOW - timedelta(minutes=5))
     receive(store, clock, CUSTOMER, "Can I come at 3?")                       # relayed to the owner
-    message_id = store.query("SELECT id FROM messages WHERE direction = 'in'")[0]["id"]
+    message_id = db_rows(store, "SELECT id FROM messages WHERE direction = 'in'")[0]["id"]
     receive(store, clock, OWNER, f"R {message_id} Yes, 3 is fine", seconds=1)  # the owner answers by SMS
     assert queued(store, CUSTOMER)[-1]["body"] == "Yes, 3 is fine"
     page = owner.client.get("/").get_data(as_text=True)
@@ -109,7 +110,7 @@ def test_every_conversation_in_the_inbox_opens(owner, store, clock):
     receive(store, clock, CUSTOMER, "Thanks!")
     receive(store, clock, "Vodafone", "Your balance is 2.50 GBP", seconds=1)
     receive(store, clock, "40506", "Reply YES for offers", seconds=2)
-    assert store.query("SELECT COUNT(*) AS n FROM messages WHERE kind = 'carrier'")[0]["n"] == 2
+    assert db_rows(store, "SELECT COUNT(*) AS n FROM messages WHERE kind = 'carrier'")[0]["n"] == 2
     page = owner.client.get("/").get_data(as_text=True)
     links = sorted(set(_LINKS.findall(page)))
     assert links

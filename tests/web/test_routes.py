@@ -11,6 +11,7 @@ import pytest
 
 from agent.passwords import hash_password, password_is_set, set_password, verify_password
 from tests.web.conftest import NOW, PASSWORD, Owner, add_call, add_inbound
+from tests.db_rows import rows as db_rows
 
 GET_PAGES = ["/", "/conversation/+447400123456", "/calls", "/templates", "/hours", "/rules",
              "/rules/exclusions/remove?number=%2B447400123456", "/optouts",
@@ -63,12 +64,12 @@ def test_static_files_hold_no_data_and_need_no_login(client, store):
 @pytest.mark.parametrize("path", POSTS)
 def test_every_post_without_a_csrf_token_is_refused(owner, store, path):
     _seed(store)
-    before = store.query("SELECT COUNT(*) AS n FROM messages")[0]["n"]
+    before = db_rows(store, "SELECT COUNT(*) AS n FROM messages")[0]["n"]
     data = {"number": CUSTOMER, "body": "hello", "name": "missed_open", "password": PASSWORD,
             "mon": "09:00-17:00", "delay_seconds": "5", "dedup_hours": "1", "max_late_minutes": "5"}
     assert owner.client.post(path, data=data).status_code == 400
     assert owner.client.post(path, data={**data, "csrf_token": "forged"}).status_code == 400
-    assert store.query("SELECT COUNT(*) AS n FROM messages")[0]["n"] == before
+    assert db_rows(store, "SELECT COUNT(*) AS n FROM messages")[0]["n"] == before
     assert store.is_opted_out(CUSTOMER) and store.exclusion(CUSTOMER) is not None
     assert owner.client.get("/").status_code == 200      # still logged in: logout was refused too
 
@@ -202,9 +203,9 @@ def test_reply_is_queued_for_the_agent(owner, store):
     add_call(store, CUSTOMER, NOW - timedelta(minutes=5))
     response = owner.post(f"/conversation/{CUSTOMER}/reply", {"body": "Yes, Friday 10:00 works."})
     assert response.status_code == 302
-    [reply] = [m for m in store.messages_for(CUSTOMER) if m["kind"] == "reply"]
-    assert reply["body"] == "Yes, Friday 10:00 works." and reply["status"] == "queued"
-    assert reply["due_at"] <= reply["created_at"]
+    [reply] = [m for m in store.messages_for(CUSTOMER) if m.kind == "reply"]
+    assert reply.body == "Yes, Friday 10:00 works." and reply.status == "queued"
+    assert reply.due_at <= reply.created_at
     assert "Reply queued" in owner.client.get(response.location).get_data(as_text=True)
 
 
@@ -214,7 +215,7 @@ def test_reply_to_an_opted_out_number_is_refused(owner, store):
     response = owner.post(f"/conversation/{CUSTOMER}/reply", {"body": "Hello?"})
     assert response.status_code == 400
     assert "opted out" in response.get_data(as_text=True)
-    assert not [m for m in store.messages_for(CUSTOMER) if m["kind"] == "reply"]
+    assert not [m for m in store.messages_for(CUSTOMER) if m.kind == "reply"]
 
 
 def test_empty_and_overlong_replies_are_refused_keeping_the_text(owner, store):
@@ -336,7 +337,7 @@ def test_exclusions_add_and_remove_with_confirmation(owner, store):
     bad = owner.post("/rules/exclusions", {"number": "12", "label": "x"})
     assert bad.status_code == 400 and "is not a phone number we can read" in bad.get_data(as_text=True)
     assert owner.post("/rules/exclusions", {"number": "07400 123456", "label": "Supplier"}).status_code == 302
-    assert store.exclusion(CUSTOMER)["label"] == "Supplier"
+    assert store.exclusion(CUSTOMER).label == "Supplier"
     confirm = owner.client.get("/rules/exclusions/remove?number=%2B447400123456").get_data(as_text=True)
     assert "Take 07400 123456 off the never-text list?" in confirm
     assert store.exclusion(CUSTOMER) is not None               # asking removes nothing
@@ -350,7 +351,7 @@ def test_optouts_add_list_and_remove_with_confirmation(owner, store):
     bad = owner.post("/optouts", {"number": "hello"})
     assert bad.status_code == 400 and 'value="hello"' in bad.get_data(as_text=True)
     assert owner.post("/optouts", {"number": "07400 123456"}).status_code == 302
-    assert store.optout(CUSTOMER)["source"] == "web"
+    assert store.optout(CUSTOMER).source == "web"
     assert "07400 123456" in owner.client.get("/optouts").get_data(as_text=True)
     confirm = owner.client.get("/optouts/remove?number=%2B447400123456")
     assert "Only remove the opt-out if they asked" in confirm.get_data(as_text=True)

@@ -12,6 +12,7 @@ import pytest
 
 from agent.clock import utc_iso
 from tests.web.conftest import NOW, add_call
+from tests.db_rows import rows as db_rows
 
 CALLER = "+447400111222"
 SHOWN = "07400 111222"
@@ -41,7 +42,7 @@ def _alive(store, at=NOW, **state) -> None:
 
 
 def _texts_to(store, number: str) -> list:
-    return store.query("SELECT * FROM messages WHERE direction = 'out' AND number = ?", (number,))
+    return db_rows(store, "SELECT * FROM messages WHERE direction = 'out' AND number = ?", (number,))
 
 
 def _unheard(store, number: str = CALLER) -> int:
