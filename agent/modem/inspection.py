@@ -318,7 +318,8 @@ def storages(modem: Modem) -> tuple[Storage, ...] | Unanswered:
 def forwarding_rule(modem: Modem, reason: Reason, timeout: float | None = None) -> Forwarding:
     """AT+CCFC=<reason>,2: the network's answer, one line per class (27.007 §7.11):
     +CCFC: <status>,<class>[,<number>,<type>[,<subaddr>,<satype>[,<time>]]]. Active for voice
-    calls when a line has status 1 and a class that includes voice (bit 1), or no class at all."""
+    calls when a line has status 1 and a class that includes voice (bit 1: 1, 7, 255 …), or no
+    usable class (then it may be voice: it is never assumed to be off)."""
     command = f"AT+CCFC={reason.value},2"
     answer = _ask(modem, command, timeout)
     if isinstance(answer, Unanswered):
@@ -331,10 +332,10 @@ def forwarding_rule(modem: Modem, reason: Reason, timeout: float | None = None) 
         if status not in (0, 1):
             continue
         told = True
-        if status == 1 and (klass is None or klass & 1 or klass == 0):
-            seconds = _int(values[6])
+        if status == 1 and (klass is None or klass == 0 or klass & 1):
+            seconds = _int(values[6])          # 1..30 when given (27.007); some modems print 0
             return Forwarding(reason, True, _number(values[2], _int(values[3])),
-                              seconds if seconds and reason is Reason.NO_REPLY else None)
+                              seconds if seconds and 1 <= seconds <= 30 and reason is Reason.NO_REPLY else None)
     if not told:
         return Forwarding(reason, None, why=f"the answer held no forwarding status ({answer!r})")
     return Forwarding(reason, False)

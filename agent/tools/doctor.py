@@ -169,52 +169,44 @@ def _storage_check(found: tuple[Storage, ...] | Unanswered) -> Check:
                  "TextBack empties it as it reads; if it stays full, check the service runs." if full else "")
 
 
-_OTHER_NUMBER = "another number"
+# What each active forwarding means for the box: (check name, verdict, found), {to} the number
+# calls go to and {after} the no-reply time.
+_FORWARDING_WORDS = {
+    Reason.UNCONDITIONAL: ("Forwarding: all calls", "fail", "every call to this SIM is forwarded to {to}: calls "
+                           "never ring the box, so it cannot text anyone back"),
+    Reason.NO_REPLY: ("Voicemail on no answer", "warn", "calls nobody answers go to {to}{after} (usually the "
+                      "operator's voicemail): callers reach voicemail before the box counts the call as missed"),
+    Reason.BUSY: ("Forwarding when busy", "warn", "calls the box cannot take, or hangs up on after ringing out, "
+                  "go to {to}"),
+    Reason.NOT_REACHABLE: ("Forwarding when unreachable", "warn", "while the box is off or has no signal, calls go "
+                           "to {to}; the box never hears of them"),
+}
+_REASON_WORDS = {Reason.UNCONDITIONAL: "of all calls", Reason.BUSY: "when busy", Reason.NO_REPLY: "on no answer",
+                 Reason.NOT_REACHABLE: "when unreachable"}
+_ALL_OFF = (f"{ALL_FORWARDING_OFF} turns off all of this SIM's forwarding; dial the codes with the box's SIM in a "
+            "phone, never on the shop's phone")
 
 
 def forwarding_checks(rules: tuple[Forwarding, ...]) -> list[Check]:
-    """What the SIM's call forwarding means for the box, in words for the shop owner, each warning
-    with the code that turns it off (dialled from a phone holding the box's SIM)."""
+    """What the box's own SIM forwards, in words for the shop owner: one line per active reason,
+    each with the code that turns it off, and one line for what could not be told."""
     checks = []
     for rule in rules:
-        if not rule.active:
-            continue
-        to = rule.number or _OTHER_NUMBER
-        off = f"Dial {rule.reason.off_code} from the box's SIM, or ask the operator"
-        if rule.reason is Reason.UNCONDITIONAL:
-            checks.append(Check("Forwarding: all calls", "fail",
-                                f"every call to this SIM is forwarded to {to}: calls never ring the box, so it "
-                                "cannot text anyone back", f"{off}."))
-        elif rule.reason is Reason.NO_REPLY:
+        if rule.active:
+            name, verdict, words = _FORWARDING_WORDS[rule.reason]
             after = f" after {rule.seconds} s" if rule.seconds else ""
-            checks.append(Check("Voicemail on no answer", "warn",
-                                f"calls nobody answers go to {to}{after} (usually the operator's voicemail): callers "
-                                "reach voicemail before the box counts the call as missed",
-                                f"{off} to turn off voicemail on no answer ({ALL_FORWARDING_OFF} turns off all "
-                                "forwarding)."))
-        elif rule.reason is Reason.BUSY:
-            checks.append(Check("Forwarding when busy", "warn",
-                                f"calls the box cannot take, or hangs up on after ringing out, go to {to}",
-                                f"{off} ({ALL_FORWARDING_OFF} turns off all forwarding)."))
-        else:
-            checks.append(Check("Forwarding when unreachable", "warn",
-                                f"while the box is off or has no signal, calls go to {to}; the box never hears of "
-                                "them", f"{off} ({ALL_FORWARDING_OFF} turns off all forwarding)."))
+            checks.append(Check(name, verdict, words.format(to=rule.number or "another number", after=after),
+                                f"Dial {rule.reason.off_code} from the box's SIM, or ask the operator ({_ALL_OFF})."))
     unknown = [rule for rule in rules if rule.active is None]
     if unknown:
-        whys = sorted({rule.why for rule in unknown})
-        checks.append(Check("Call forwarding", "warn",
-                            f"could not check forwarding {', '.join(_REASON_WORDS[r.reason] for r in unknown)} "
-                            f"({'; '.join(whys)})",
-                            "Ask the operator whether this SIM forwards calls or has voicemail on no answer; "
-                            f"dialling {ALL_FORWARDING_OFF} from the box's SIM turns all forwarding off."))
+        whys = "; ".join(sorted({rule.why for rule in unknown}))
+        checks.append(Check("Call forwarding", "warn", f"could not check forwarding "
+                            f"{', '.join(_REASON_WORDS[rule.reason] for rule in unknown)} ({whys})",
+                            "Ask the operator whether this SIM forwards calls or has voicemail on no answer "
+                            f"({_ALL_OFF})."))
     elif not checks:
         checks.append(Check("Call forwarding", "ok", "none: every call rings the box"))
     return checks
-
-
-_REASON_WORDS = {Reason.UNCONDITIONAL: "of all calls", Reason.BUSY: "when busy", Reason.NO_REPLY: "on no answer",
-                 Reason.NOT_REACHABLE: "when unreachable"}
 
 
 def _database_check(config: Config) -> Check:

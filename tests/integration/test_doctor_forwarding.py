@@ -80,8 +80,7 @@ def test_each_active_reason_warns_with_its_number_and_its_code(tmp_path, reason,
     assert check.verdict == verdict
     assert ELSEWHERE[reason] in check.found and words in check.found
     assert check.fix.startswith(f"Dial {code} from the box's SIM, or ask the operator")
-    if reason is not Reason.UNCONDITIONAL:
-        assert "##002# turns off all forwarding" in check.fix
+    assert "##002# turns off all of this SIM's forwarding" in check.fix and "never on the shop's phone" in check.fix
     assert all(c.endswith(",2") for c in sim.commands if c.startswith("AT+CCFC"))   # queries only, never a change
 
 
@@ -163,4 +162,4 @@ def test_cli_prints_the_warning_and_its_code_and_fails_on_unconditional(tmp_path
         sim.answer("AT+CCFC=0", *ccfc_active(Reason.UNCONDITIONAL, ELSEWHERE[Reason.UNCONDITIONAL]))
         result = CliRunner().invoke(main, ["doctor", "--config", str(config)])
     assert result.exit_code == 1 and "FAIL Forwarding: all calls" in result.output
-    assert "→ Dial ##21# from the box's SIM, or ask the operator." in result.output
+    assert "→ Dial ##21# from the box's SIM, or ask the operator (##002#" in result.output
