@@ -1,13 +1,14 @@
 """Schema migrations, numbered by PRAGMA user_version; each runs in its own transaction.
 
-Never drop and recreate: a new version is a new entry at the end of MIGRATIONS.
+An old entry is never edited: a new version is a new entry at the end of MIGRATIONS. A migration
+that has to rebuild a table (checks.py) follows SQLite's own procedure, inside its transaction.
 """
 
 from __future__ import annotations
 
 import sqlite3
 
-from agent.store import sessions
+from agent.store import checks, sessions
 
 __all__ = ["MIGRATIONS", "migrate", "SCHEMA_VERSION"]
 
@@ -167,7 +168,12 @@ CREATE TABLE sim_history (
 );
 """),
     ("web sessions and the setup code", sessions.SCHEMA),
+    ("message and call words enforced by CHECK constraints (tables rebuilt)", checks.SQL),
 ]
+
+# Migrations that rebuild a table run with foreign keys off (SQLite's rebuild procedure) and check
+# them before COMMIT.
+_REBUILDS = {5: checks.unknown_words_sql}
 
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -179,10 +185,44 @@ def migrate(conn: sqlite3.Connection) -> int:
         raise RuntimeError(f"database schema {start} is newer than this TextBack ({SCHEMA_VERSION}); upgrade TextBack")
     for version in range(start, SCHEMA_VERSION):
         _name, sql = MIGRATIONS[version]
+        rebuild = _REBUILDS.get(version + 1)
+        foreign_keys = conn.execute("PRAGMA foreign_keys").fetchone()[0]
         try:
-            conn.executescript(f"BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version = {version + 1};\nCOMMIT;")
-        except sqlite3.Error:
+            if rebuild is not None:
+                conn.execute("PRAGMA foreign_keys = OFF")
+            conn.execute("BEGIN IMMEDIATE")
+            if rebuild is not None:
+                unknown = conn.execute(rebuild()).fetchall()
+                if unknown:
+                    words = ", ".join(f"{column} = {word!r}" for column, word in unknown)
+                    raise RuntimeError(f"database has words this TextBack does not know ({words}); "
+                                       "it was written by another version: upgrade TextBack")
+            for statement in _statements(sql):
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {version + 1}")
+            if rebuild is not None and conn.execute("PRAGMA foreign_key_check").fetchone() is not None:
+                raise RuntimeError(f"migration {version + 1} would break a foreign key; nothing was changed")
+            conn.execute("COMMIT")
+        except (sqlite3.Error, RuntimeError):
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise
+        finally:
+            if rebuild is not None:
+                conn.execute(f"PRAGMA foreign_keys = {'ON' if foreign_keys else 'OFF'}")
     return start
+
+
+def _statements(sql: str) -> list[str]:
+    """The script's statements one by one (executescript would COMMIT first; these stay inside
+    the migration's transaction). sqlite3.complete_statement knows comments and quotes."""
+    statements, buffer = [], ""
+    for line in sql.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            if buffer.strip():
+                statements.append(buffer.strip())
+            buffer = ""
+    if buffer.strip() and not all(part.strip().startswith("--") or not part.strip() for part in buffer.splitlines()):
+        raise ValueError(f"migration SQL ends with an unfinished statement: {buffer.strip()[:80]!r}")
+    return statements
