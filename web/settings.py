@@ -7,19 +7,19 @@ saved goes to the settings and templates tables; the agent reads them afresh for
 from __future__ import annotations
 
 import re
-from datetime import datetime, time, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
 from agent.config import DAYS, SCHEMA, parse_range
 from agent.errors import TemplateError
-from agent.rules.hours import describe_next_open, is_open, parse_hours
-from agent.sms.pdu import PduError, segment_info
-from agent.rules.numbers import line_kind, pretty, to_e164
+from agent.rules.hours import describe_next_open, is_open, next_close_time, parse_hours
+from agent.rules.numbers import example_mobile, pretty, valid_number
 from agent.rules.settings import Settings
 from agent.rules.templates import (DEFAULT_TEMPLATES, PLACEHOLDERS, SAMPLE_VALUES, TEMPLATE_EXTRA_PLACEHOLDERS,
-                             check_template, format_call_time, render)
+                                   check_template, placeholder_values, render)
+from agent.sms.pdu import PduError, segment_info
 from web import shop_settings, web_context
 
 __all__ = ["bp", "TEMPLATE_LABELS", "DAY_NAMES", "read_number"]
@@ -42,46 +42,36 @@ RULE_FIELDS = {"delay_seconds": ("rules", "delay_seconds"), "dedup_hours": ("rul
 
 def read_number(text: str) -> tuple[str | None, str | None]:
     """A typed phone number → (E.164, None), or (None, what is wrong)."""
-    number = to_e164(text, shop_settings().country)
-    if number is None or line_kind(number) == "invalid":
+    number = valid_number(text, shop_settings().country)
+    if number is None:
         return None, f'"{text}" is not a phone number we can read. Write it like 07700 900123 or +44 7700 900123.'
     return number, None
 
 
 # ---- templates ---------------------------------------------------------------------------
 
-def _sample_next_open(settings: Settings, now: datetime) -> str:
-    tz = ZoneInfo(settings.timezone)
-    try:
-        hours = parse_hours(settings.hours, settings.holidays)
-    except ValueError:
-        return "tomorrow 09:00"
-    if not any(hours.days):
-        return ""
-    if not is_open(hours, now, tz):
-        return describe_next_open(hours, now, tz)
-    tomorrow = datetime.combine(now.astimezone(tz).date() + timedelta(days=1), time(), tzinfo=tz)
-    text = describe_next_open(hours, tomorrow, tz)
-    if text.startswith("today "):
-        return "tomorrow " + text[6:]
-    if text.startswith("tomorrow "):
-        return (tomorrow + timedelta(days=1)).strftime("%a ") + text[9:]
-    return text
+PREVIEW_TEXT = "Hi, is the blue bike in the window still for sale?"
+
+
+def _preview_moment(settings: Settings, now: datetime, tz: ZoneInfo) -> datetime:
+    """When the sample missed call comes: now, or the next closing time if the shop is open now, so
+    the after-hours text previews with a real next opening ("tomorrow 09:00")."""
+    hours = parse_hours(settings.hours, settings.holidays)
+    return next_close_time(hours, now, tz) or now
 
 
 def _preview_values() -> dict[str, str]:
+    """Every placeholder filled as the next text would be, for a sample call and customer message."""
     settings = shop_settings()
     now = web_context().clock.now()
-    return {
-        **SAMPLE_VALUES,
-        "ref": "12",
-        "business": settings.business_name,
-        "next_open": _sample_next_open(settings, now),
-        "call_time": format_call_time(now, ZoneInfo(settings.timezone)),
-        "owner_phone": pretty(settings.owner_phone, settings.country) if settings.owner_phone else "",
-        "caller": "+447700900123",
-        "text": "Hi, is the blue bike in the window still for sale?",
-    }
+    tz = ZoneInfo(settings.timezone)
+    try:
+        moment = _preview_moment(settings, now, tz)
+        values = placeholder_values(settings, moment, tz, call_at=now, caller=example_mobile(settings.country),
+                                    ref=12, text=PREVIEW_TEXT)
+    except ValueError:      # hours the agent cannot read either: show the samples
+        return {**SAMPLE_VALUES, "business": settings.business_name, "ref": "12"}
+    return values
 
 
 def _template_card(name: str, body: str, values: dict[str, str], error: str | None = None) -> dict:

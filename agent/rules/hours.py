@@ -27,9 +27,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from agent.config import DAYS, parse_range
+__all__ = ["DAYS", "WeeklyHours", "parse_range", "parse_hours", "is_open", "next_open_time", "next_close_time",
+           "describe_next_open", "format_clock"]
 
-__all__ = ["WeeklyHours", "parse_hours", "is_open", "next_open_time", "describe_next_open"]
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_RANGE = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
 
 _DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -37,6 +39,20 @@ _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _SECOND = timedelta(seconds=1)
 _DAY = timedelta(days=1)
+
+
+def parse_range(text: str) -> tuple[int, int]:
+    """'08:00-17:30' → (480, 1050) minutes; '22:00-02:00' crosses midnight; '00:00-24:00' all day."""
+    match = _RANGE.match(text.strip()) if isinstance(text, str) else None
+    if not match:
+        raise ValueError(f'expected "HH:MM-HH:MM" time ranges, got "{text}"')
+    h1, m1, h2, m2 = (int(g) for g in match.groups())
+    if h1 > 23 or m1 > 59 or m2 > 59 or h2 > 24 or (h2 == 24 and m2 != 0):
+        raise ValueError(f'"{text}" is not a time of day (00:00 to 24:00)')
+    start, end = h1 * 60 + m1, h2 * 60 + m2
+    if start == end:
+        raise ValueError(f'"{text}" is empty: start and end are the same')
+    return start, end
 
 
 @dataclass(frozen=True)
@@ -194,3 +210,53 @@ def describe_next_open(hours: WeeklyHours, moment: datetime, tz: ZoneInfo) -> st
     if days_ahead <= 6:
         return f"{day_name} {clock}"
     return f"{day_name} {opens.day} {_MONTH_NAMES[opens.month - 1]} {clock}"
+
+
+def _first_closed_wall(hours: WeeklyHours, low: datetime, high: datetime) -> datetime | None:
+    """The earliest naive wall time in [low, high) that lies inside no range, or None."""
+    intervals = []
+    day = low.date() - _DAY
+    while day <= high.date():
+        intervals.extend(_wall_ranges(hours, day))
+        day += _DAY
+    wall, moved = low, True
+    while moved and wall < high:
+        moved = False
+        for opens, closes in intervals:
+            if opens <= wall < closes:
+                wall, moved = closes, True
+    return wall if wall < high else None
+
+
+def next_close_time(hours: WeeklyHours, moment: datetime, tz: ZoneInfo) -> datetime | None:
+    """The first real instant at or after `moment` when the shop is closed, aware in `tz`.
+
+    Returns `moment` (converted to tz) if closed now; None if it is open without a break for two
+    weeks past the last holiday (open all day, every day). Walks stretches of constant UTC offset
+    as next_open_time does, so a range that ends in a spring-forward gap closes when the gap
+    begins, and one that ends in a repeated fall-back hour closes at its first pass.
+    """
+    _require_aware(moment)
+    instant = moment.astimezone(timezone.utc)
+    last_closed = max(hours.holidays | {_wall(instant, tz).date()})
+    horizon = datetime.combine(last_closed, time(), timezone.utc) + timedelta(days=15)
+    while instant < horizon:
+        offset = instant.astimezone(tz).utcoffset()
+        end = _segment_end(instant, instant + _DAY, tz)
+        low = instant.replace(tzinfo=None) + offset
+        found = _first_closed_wall(hours, low, end.replace(tzinfo=None) + offset)
+        if found is not None:
+            return (found - offset).replace(tzinfo=timezone.utc).astimezone(tz)
+        instant = end
+    return None
+
+
+def format_clock(moment: datetime, tz: ZoneInfo, seconds: bool = False) -> str:
+    """The local time of an aware instant as "3:42 PM" ("3:42:07 PM" with seconds): 12-hour clock,
+    no leading zero, the same in any locale (strftime's %p and %I are not)."""
+    _require_aware(moment)
+    local = moment.astimezone(tz)
+    clock = f"{local.hour % 12 or 12}:{local.minute:02d}"
+    if seconds:
+        clock += f":{local.second:02d}"
+    return f"{clock} {'AM' if local.hour < 12 else 'PM'}"

@@ -11,14 +11,19 @@ UNSUBSCRIBE, CANCEL, END, QUIT, REVOKE, OPT OUT, OPTOUT, OPT-OUT.
 The owner's own commands, sent from their phone to the box, are read here too (owner_command):
 "R 12 Yes, 3pm works" answers the customer whose message was relayed as #12, and
 "@07911123456 Yes, 3pm works" texts that number (no spaces inside the number).
+
+Urgent words ([urgent] words, "URGENT", "EMERGENCY") are different: one of them anywhere in a
+reply, as a whole word in any case, marks it urgent. parse_urgent_words checks the list.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
-__all__ = ["OPT_OUT_WORDS", "OPT_IN_WORDS", "HELP_WORDS", "classify", "OwnerCommand", "owner_command"]
+__all__ = ["OPT_OUT_WORDS", "OPT_IN_WORDS", "HELP_WORDS", "classify", "OwnerCommand", "owner_command",
+           "parse_urgent_words", "MAX_URGENT_WORD"]
 
 OPT_OUT_WORDS = frozenset({"stop", "stopall", "unsubscribe", "cancel", "end", "quit", "revoke", "optout"})
 OPT_IN_WORDS = frozenset({"start", "unstop", "yes"})
@@ -27,6 +32,7 @@ _POLITE = frozenset({"please", "pls", "plz"})
 _WORD = re.compile(r"[a-z0-9]+")
 _REPEATED = re.compile(r"(.+?)\1*")
 _LONGEST = 40   # no keyword, even with "please" and spacing, is longer than this once squeezed
+MAX_URGENT_WORD = 30
 
 
 def classify(text: str) -> str | None:
@@ -75,3 +81,27 @@ def owner_command(text: str) -> OwnerCommand | None:
     if match and match.group(2).strip():
         return OwnerCommand(text=match.group(2).strip(), number=match.group(1))
     return None
+
+
+def parse_urgent_words(value: Any) -> tuple[str, ...]:
+    """config.toml's [urgent] words → the words, as written; [] turns urgent triage off.
+
+    Each must be one word of letters or digits (a reply is searched for it as a whole word), and
+    none may be listed twice (in any case). Raises ValueError naming the entry.
+    """
+    if not isinstance(value, list):
+        raise ValueError('expected a list of words such as ["URGENT", "EMERGENCY"] ([] = off)')
+    words: list[str] = []
+    seen: set[str] = set()
+    for position, word in enumerate(value, start=1):
+        if not isinstance(word, str) or not word.strip():
+            raise ValueError(f"word {position}: expected a non-empty word in quotes, got {word!r}")
+        word = word.strip()
+        if not word.isalnum() or len(word) > MAX_URGENT_WORD:
+            raise ValueError(f"word {position}: {word!r} must be one word of letters or digits "
+                             f"(at most {MAX_URGENT_WORD}), without spaces or punctuation")
+        if word.casefold() in seen:
+            raise ValueError(f"word {position}: {word!r} is listed twice")
+        seen.add(word.casefold())
+        words.append(word)
+    return tuple(words)

@@ -1,4 +1,13 @@
-"""Phone numbers: caller ID as the modem printed it → E.164, and what kind of line it is."""
+"""Phone numbers: caller ID as the modem printed it → E.164, what kind of line it is, and whether
+a number a person typed is one we accept.
+
+Validity is decided in one place, `_valid` (phonenumbers' is_valid_number: the number exists in
+its country's numbering plan). `valid_number` uses it for what a person types (the owner's phone
+in config.toml or the web, the never-text list) and `line_kind` for the policy, which never texts
+an invalid number. A raw caller ID is read more loosely (`to_e164`: a number of a possible
+length), so that a call from a number our copy of the numbering plan does not know yet is still
+recorded with its number, and shown, and then skipped as "not a valid phone number".
+"""
 
 from __future__ import annotations
 
@@ -8,10 +17,13 @@ from dataclasses import dataclass
 import phonenumbers
 from phonenumbers import PhoneNumberType
 
-__all__ = ["CallerNumber", "caller_number", "to_e164", "line_kind", "pretty"]
+__all__ = ["CallerNumber", "caller_number", "to_e164", "valid_number", "line_kind", "pretty", "example_mobile"]
 
 TOA_INTERNATIONAL = 145
 TOA_WITHHELD = 128
+# how a person writes a number: digits, a leading +, spaces, dashes, dots and brackets. Letters are
+# refused: phonenumbers would read them as keypad letters, so a typed O for 0 became a 6.
+_TYPED = re.compile(r"\+?[\d \-().]{5,25}")
 
 
 @dataclass(frozen=True)
@@ -45,6 +57,24 @@ def to_e164(text: str, country: str) -> str | None:
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
+def _valid(text: str, country: str | None) -> phonenumbers.PhoneNumber | None:
+    """The parsed number when it is a real number in its country's plan; None otherwise."""
+    try:
+        parsed = phonenumbers.parse(text, country)
+    except phonenumbers.NumberParseException:
+        return None
+    return parsed if phonenumbers.is_valid_number(parsed) else None
+
+
+def valid_number(text: str, country: str) -> str | None:
+    """A number a person typed (national for `country`, or +international) → E.164 when it is a real
+    number we may text or relay to; None when it is not (the caller says what to write instead)."""
+    if not isinstance(text, str) or not _TYPED.fullmatch(text.strip()):
+        return None
+    parsed = _valid(text.strip(), country)
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164) if parsed else None
+
+
 _KINDS = {
     PhoneNumberType.MOBILE: "mobile",
     PhoneNumberType.FIXED_LINE_OR_MOBILE: "mobile",   # most US/CA numbers: textable
@@ -63,11 +93,8 @@ _KINDS = {
 
 def line_kind(e164: str) -> str:
     """'mobile', 'landline', 'premium_rate', 'toll_free', 'shared_cost', 'voip', … or 'invalid'."""
-    try:
-        parsed = phonenumbers.parse(e164, None)
-    except phonenumbers.NumberParseException:
-        return "invalid"
-    if not phonenumbers.is_valid_number(parsed):
+    parsed = _valid(e164, None)
+    if parsed is None:
         return "invalid"
     return _KINDS.get(phonenumbers.number_type(parsed), "unknown")
 
@@ -83,3 +110,9 @@ def pretty(e164: str | None, country: str) -> str:
     if phonenumbers.region_code_for_number(parsed) == country:
         return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def example_mobile(country: str) -> str:
+    """A sample mobile number of `country` in E.164 (phonenumbers' example), for previews."""
+    example = phonenumbers.example_number_for_type(country, PhoneNumberType.MOBILE)
+    return phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.E164) if example else "+447400123456"

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from agent.rules.hours import describe_next_open, is_open, parse_hours
-from agent.rules.numbers import line_kind, pretty
+from agent.rules.hours import is_open, parse_hours
+from agent.rules.numbers import line_kind
 from agent.rules.settings import Settings
-from agent.rules.templates import format_call_time, render
+from agent.rules.templates import placeholder_values, render
 
 __all__ = ["CallFacts", "Decision", "History", "decide", "SKIP_REASONS", "TEXTABLE_KINDS"]
 
@@ -109,15 +109,9 @@ def decide(call: CallFacts, settings: Settings, history: History, now: datetime)
             return _skip("recently_texted")
 
     tz = ZoneInfo(settings.timezone)
-    hours = parse_hours(settings.hours, settings.holidays)
     # [hours] with every day [] is closed all week; only hours never given mean "no hours set"
-    has_hours = settings.hours_set or any(hours.days)
-    template = "missed_open" if (not has_hours or is_open(hours, call.ended_at, tz)) else "missed_closed"
-    body = render(settings.templates[template], {
-        "business": settings.business_name,
-        "next_open": (describe_next_open(hours, call.ended_at, tz) or "again soon") if has_hours else "",
-        "call_time": format_call_time(call.ended_at, tz),
-        "owner_phone": pretty(settings.owner_phone, settings.country) if settings.owner_phone else "",
-    })
+    open_now = not settings.has_hours or is_open(parse_hours(settings.hours, settings.holidays), call.ended_at, tz)
+    template = "missed_open" if open_now else "missed_closed"
+    body = render(settings.templates[template], placeholder_values(settings, call.ended_at, tz, call_at=call.ended_at))
     due = max(now, call.ended_at + timedelta(seconds=settings.delay_seconds))
     return Decision(text=True, template=template, body=body, due_at=due, replace_message_id=replace)

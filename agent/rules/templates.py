@@ -13,6 +13,10 @@ for ref, and a full single SMS (160 characters) for text. For owner_relay, call_
 when the caller never rang; the relay then drops an empty "(missed call )". A template
 that would need more than MAX_PARTS SMS is refused. The samples are GSM-7 text, so a business
 name with an accent outside GSM-7 or a customer's emoji can still make a real text longer.
+
+placeholder_values is the one place the values of a real text are built, for every kind of text
+the box sends (first text, follow-up, answers to keywords, relays to the owner) and for the web
+UI's preview.
 """
 
 from __future__ import annotations
@@ -22,10 +26,16 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from agent.errors import TemplateError
+from agent.rules.hours import describe_next_open, format_clock, parse_hours
+from agent.rules.numbers import pretty
 from agent.sms.pdu import PduError, segment_info
+
+if TYPE_CHECKING:   # agent.rules.settings imports this module (through the menu's checks)
+    from agent.rules.settings import Settings
 
 __all__ = [
     "PLACEHOLDERS",
@@ -35,7 +45,9 @@ __all__ = [
     "MAX_PARTS",
     "TemplateCheck",
     "check_template",
+    "check_text",
     "render",
+    "placeholder_values",
     "format_call_time",
 ]
 
@@ -129,23 +141,30 @@ def check_template(name: str, body: str) -> TemplateCheck:
         close = difflib.get_close_matches(name, list(DEFAULT_TEMPLATES), n=1, cutoff=0.6)
         hint = f'did you mean "{close[0]}"?' if close else "known: " + ", ".join(DEFAULT_TEMPLATES)
         raise TemplateError(f'unknown template "{name}" ({hint})')
+    return check_text(name, body, list(PLACEHOLDERS) + list(TEMPLATE_EXTRA_PLACEHOLDERS.get(name, {})))
+
+
+def check_text(label: str, body: str, known: list[str] | None = None) -> TemplateCheck:
+    """Check a text that is filled like a template (a named template, a menu option's reply): no
+    unknown placeholder, no lone brace, at most MAX_PARTS SMS at its longest. `label` starts
+    every TemplateError message; `known` defaults to PLACEHOLDERS."""
+    known = list(PLACEHOLDERS) if known is None else known
     if not body.strip():
-        raise TemplateError(f"{name}: the text is empty")
-    known = list(PLACEHOLDERS) + list(TEMPLATE_EXTRA_PLACEHOLDERS.get(name, {}))
+        raise TemplateError(f"{label}: the text is empty")
     try:
         pieces = list(_pieces(body))
     except TemplateError as e:
-        raise TemplateError(f"{name}: {e}") from None
+        raise TemplateError(f"{label}: {e}") from None
     for piece, is_placeholder in pieces:
         if is_placeholder and piece not in known:
-            raise _unknown_placeholder(piece, name, known)
+            raise _unknown_placeholder(piece, label, known)
     longest = "".join(SAMPLE_VALUES[piece] if is_placeholder else piece for piece, is_placeholder in pieces)
     try:
         size = segment_info(longest)
     except PduError as e:
-        raise TemplateError(f"{name}: {e}") from None
+        raise TemplateError(f"{label}: {e}") from None
     if size.parts > MAX_PARTS:
-        raise TemplateError(f"{name}: needs {size.parts} parts; at most {MAX_PARTS} "
+        raise TemplateError(f"{label}: needs {size.parts} parts; at most {MAX_PARTS} "
                             f"({size.units} {size.encoding} units with the longest placeholder values)")
     return TemplateCheck(encoding=size.encoding, parts=size.parts, units=size.units)
 
@@ -167,10 +186,38 @@ def render(body: str, values: Mapping[str, str]) -> str:
     return "".join(out)
 
 
+def placeholder_values(settings: Settings, moment: datetime, tz: ZoneInfo, *, call_at: datetime | None = None,
+                       caller: str | None = None, ref: int | None = None, text: str | None = None) -> dict[str, str]:
+    """The value of every placeholder, for a text built at `moment` (aware) in the shop's zone `tz`.
+
+    - business: the shop's name.
+    - next_open: when the shop next opens after `moment` ("tomorrow 09:00"); "again soon" when
+      hours are set but the shop never opens (closed all week); "" when no hours are set.
+    - call_time: the local time of the missed call `call_at` ("3:42 PM"); "" without one.
+    - owner_phone: the owner's mobile as a person writes it ("07911 123456"); "" when not set.
+    - caller, ref, text (only when given, for owner_relay): the customer's number as a person
+      writes it, the number of their message, and what they wrote.
+
+    Raises ValueError if the settings' hours or holidays cannot be read.
+    """
+    values = {
+        "business": settings.business_name,
+        "next_open": "",
+        "call_time": format_clock(call_at, tz) if call_at is not None else "",
+        "owner_phone": pretty(settings.owner_phone, settings.country) if settings.owner_phone else "",
+    }
+    if settings.has_hours:
+        hours = parse_hours(settings.hours, settings.holidays)
+        values["next_open"] = describe_next_open(hours, moment, tz) or "again soon"
+    if caller is not None:
+        values["caller"] = pretty(caller, settings.country)
+    if ref is not None:
+        values["ref"] = str(ref)
+    if text is not None:
+        values["text"] = text
+    return values
+
+
 def format_call_time(moment: datetime, tz: ZoneInfo) -> str:
-    """The local time of an aware instant as "3:42 PM": 12-hour clock, no leading zero, any locale."""
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        raise ValueError(f"moment must be timezone-aware, got {moment!r}")
-    local = moment.astimezone(tz)
-    hour = local.hour % 12 or 12
-    return f"{hour}:{local.minute:02d} {'AM' if local.hour < 12 else 'PM'}"
+    """{call_time}: the local time of an aware instant as "3:42 PM" (agent.rules.hours.format_clock)."""
+    return format_clock(moment, tz)

@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from agent.rules.hours import WeeklyHours, describe_next_open, is_open, next_open_time, parse_hours
+from agent.rules.hours import (WeeklyHours, describe_next_open, format_clock, is_open, next_close_time, next_open_time,
+                               parse_hours)
 
 UTC = timezone.utc
 LONDON = ZoneInfo("Europe/London")
@@ -294,3 +295,74 @@ def test_midnight_crossing_range_is_open_just_after_midnight(start, end, weekday
 def test_weekly_hours_needs_seven_days():
     with pytest.raises(ValueError):
         WeeklyHours(days=((),) * 6)
+
+
+# ---- next_close_time ------------------------------------------------------------------------
+
+def test_next_close_time_known_answers():
+    monday_10 = datetime(2024, 1, 8, 10, 0, tzinfo=LONDON)
+    assert same_instant(next_close_time(WEEKDAYS, monday_10, LONDON), datetime(2024, 1, 8, 17, 0, tzinfo=LONDON))
+    evening = datetime(2024, 1, 8, 18, 0, tzinfo=LONDON)
+    assert same_instant(next_close_time(WEEKDAYS, evening, LONDON), evening)          # closed now
+    split = parse_hours({"mon": ["09:00-12:00", "12:00-17:00"], "tue": ["00:00-24:00"]})
+    assert same_instant(next_close_time(split, monday_10, LONDON), datetime(2024, 1, 8, 17, 0, tzinfo=LONDON))
+    late = parse_hours({"mon": ["20:00-24:00"], "tue": ["00:00-02:00"]})
+    assert same_instant(next_close_time(late, datetime(2024, 1, 8, 21, 0, tzinfo=LONDON), LONDON),
+                        datetime(2024, 1, 9, 2, 0, tzinfo=LONDON))
+
+
+def test_open_all_week_never_closes_until_a_holiday():
+    always = {day: ["00:00-24:00"] for day in DAYS}
+    assert next_close_time(parse_hours(always), utc(2024, 1, 8, 10), LONDON) is None
+    found = next_close_time(parse_hours(always, ["2024-02-01"]), utc(2024, 1, 8, 10), LONDON)
+    assert same_instant(found, datetime(2024, 2, 1, 0, 0, tzinfo=LONDON))
+
+
+def test_next_close_time_around_dst():
+    # London springs forward at 01:00 GMT on 2024-03-31: a range ending in the gap closes as it begins
+    gap = parse_hours({"sun": ["00:00-01:30"]})
+    assert same_instant(next_close_time(gap, utc(2024, 3, 31, 0, 10), LONDON), utc(2024, 3, 31, 1, 0))
+    # ...and falls back at 01:00 GMT on 2024-10-27: a range ending in the repeated hour closes at its first pass
+    repeated = parse_hours({"sun": ["00:00-01:30"]})
+    assert same_instant(next_close_time(repeated, utc(2024, 10, 26, 23, 10), LONDON), utc(2024, 10, 27, 0, 30))
+
+
+@settings(max_examples=150, deadline=None)
+@given(week=weeks, holidays=holiday_lists, moment=moments, tz=st.sampled_from(ZONES))
+def test_next_close_time_is_the_first_closed_instant(week, holidays, moment, tz):
+    hours = parse_hours(as_text(week), holidays)
+    found = next_close_time(hours, moment, tz)
+    if found is None:
+        step = timedelta(hours=1)
+        probe = moment.astimezone(UTC)
+        for _ in range(24 * 8):
+            assert is_open(hours, probe, tz), probe
+            probe += step
+        return
+    assert found.tzinfo is tz and not is_open(hours, found, tz)
+    gap = found.astimezone(UTC) - moment.astimezone(UTC)
+    assert gap >= timedelta(0)
+    if gap:
+        assert is_open(hours, found.astimezone(UTC) - timedelta(seconds=1), tz)   # open just before
+        step = max(gap / 97, timedelta(minutes=1))
+        probe = moment.astimezone(UTC)
+        while probe < found.astimezone(UTC):
+            assert is_open(hours, probe, tz), probe
+            probe += step
+
+
+# ---- format_clock ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("moment, seconds, expected", [
+    (datetime(2024, 1, 8, 15, 42, 7, tzinfo=LONDON), False, "3:42 PM"),
+    (datetime(2024, 1, 8, 15, 42, 7, tzinfo=LONDON), True, "3:42:07 PM"),
+    (datetime(2024, 1, 8, 0, 5, 0, tzinfo=LONDON), True, "12:05:00 AM"),
+    (utc(2024, 7, 8, 11, 59, 59), True, "12:59:59 PM"),                       # BST
+])
+def test_format_clock(moment, seconds, expected):
+    assert format_clock(moment, LONDON, seconds=seconds) == expected
+
+
+def test_format_clock_needs_an_aware_moment():
+    with pytest.raises(ValueError, match="aware"):
+        format_clock(datetime(2024, 1, 8, 15, 42), LONDON)

@@ -20,9 +20,12 @@ from agent.rules.templates import (
     TEMPLATE_EXTRA_PLACEHOLDERS,
     TemplateCheck,
     check_template,
+    check_text,
     format_call_time,
+    placeholder_values,
     render,
 )
+from agent.rules.settings import Settings
 
 LONDON = ZoneInfo("Europe/London")
 NEW_YORK = ZoneInfo("America/New_York")
@@ -237,3 +240,67 @@ def test_format_call_time_reads_back_as_the_local_time(seconds, tz):
     hour = int(match[1]) % 12 + (12 if match[3] == "PM" else 0)
     local = moment.astimezone(tz)
     assert (hour, int(match[2])) == (local.hour, local.minute)
+
+
+# ---- placeholder_values: the one place a text's values are built ---------------------------
+
+SHOP = Settings(business_name="Brightside Dental", owner_phone="+447911000001", country="GB",
+                hours={"mon": ("09:00-17:30",), "tue": ("09:00-17:30",)}, hours_set=True)
+MONDAY_EVENING = datetime(2024, 1, 8, 18, 5, tzinfo=timezone.utc)      # London on GMT, closed since 17:30
+
+
+def test_values_for_a_missed_call():
+    values = placeholder_values(SHOP, MONDAY_EVENING, LONDON, call_at=MONDAY_EVENING)
+    assert values == {"business": "Brightside Dental", "next_open": "tomorrow 09:00", "call_time": "6:05 PM",
+                      "owner_phone": "07911 000001"}
+
+
+def test_values_without_a_call_or_an_owner_phone():
+    values = placeholder_values(Settings(business_name="Shop", hours_set=False), MONDAY_EVENING, LONDON)
+    assert values == {"business": "Shop", "next_open": "", "call_time": "", "owner_phone": ""}
+
+
+def test_next_open_when_hours_are_set_but_every_day_is_closed():
+    closed = Settings(hours={}, hours_set=True)
+    assert placeholder_values(closed, MONDAY_EVENING, LONDON)["next_open"] == "again soon"
+
+
+def test_next_open_counts_from_the_moment_given():
+    sunday = datetime(2024, 1, 7, 12, 0, tzinfo=timezone.utc)
+    assert placeholder_values(SHOP, sunday, LONDON)["next_open"] == "tomorrow 09:00"
+    assert placeholder_values(SHOP, sunday - timedelta(days=1), LONDON)["next_open"] == "Mon 09:00"
+
+
+def test_relay_values_write_the_caller_as_a_person_does():
+    values = placeholder_values(SHOP, MONDAY_EVENING, LONDON, caller="+447400123456", ref=12, text="Tuesday?")
+    assert (values["caller"], values["ref"], values["text"]) == ("07400 123456", "12", "Tuesday?")
+    assert placeholder_values(SHOP, MONDAY_EVENING, LONDON, caller="+12025550143")["caller"] == "+1 202-555-0143"
+    assert render(DEFAULT_TEMPLATES["owner_relay"], {**values, "call_time": "3:42 PM"}) == (
+        "#12 07400 123456 (missed call 3:42 PM): Tuesday?\nReply R 12 <answer>")
+
+
+@pytest.mark.parametrize("name", sorted(NAMES - {"owner_relay"}))
+def test_every_default_template_fills_from_the_values(name):
+    assert "{" not in render(DEFAULT_TEMPLATES[name], placeholder_values(SHOP, MONDAY_EVENING, LONDON))
+
+
+def test_values_cover_the_placeholders_and_the_samples():
+    everything = placeholder_values(SHOP, MONDAY_EVENING, LONDON, call_at=MONDAY_EVENING, caller="+447400123456",
+                                    ref=1, text="x")
+    assert set(everything) == set(SAMPLE_VALUES)
+    assert set(placeholder_values(SHOP, MONDAY_EVENING, LONDON)) == set(PLACEHOLDERS)
+
+
+def test_unreadable_holidays_are_a_value_error():
+    with pytest.raises(ValueError, match="holidays"):
+        placeholder_values(Settings(hours_set=True, holidays=("25/12/2024",)), MONDAY_EVENING, LONDON)
+
+
+# ---- check_text: a reply that is not a named template ---------------------------------------
+
+def test_check_text_uses_the_label_and_the_common_placeholders():
+    assert check_text("reply", "{business}: ask away.").parts == 1
+    with pytest.raises(TemplateError, match=r"^reply: unknown placeholder '\{ref\}' \(it is only for owner_relay\)"):
+        check_text("reply", "#{ref}")
+    with pytest.raises(TemplateError, match="^reply: the text is empty"):
+        check_text("reply", "  ")

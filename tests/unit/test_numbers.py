@@ -1,0 +1,59 @@
+"""Phone validity decided once: valid_number for what a person types (config.toml, the web UI),
+line_kind for the policy, both on the same check; raw caller IDs read more loosely."""
+
+from __future__ import annotations
+
+import pytest
+
+from agent.config import parse_config
+from agent.errors import ConfigError
+from agent.rules.numbers import caller_number, line_kind, to_e164, valid_number
+
+
+@pytest.mark.parametrize("typed, country, expected", [
+    ("07911 123456", "GB", "+447911123456"),
+    ("+44 7911 123456", "GB", "+447911123456"),
+    ("+44 (0)7911 123456", "GB", "+447911123456"),
+    ("020 7946 0000", "GB", "+442079460000"),          # a landline: valid (the never-text list takes it)
+    ("(202) 555-0143", "US", "+12025550143"),
+    ("202.555.0143", "US", "+12025550143"),
+    ("+1 415 555 2671", "GB", "+14155552671"),          # abroad, written internationally
+])
+def test_valid_numbers_in_e164(typed, country, expected):
+    assert valid_number(typed, country) == expected
+
+
+@pytest.mark.parametrize("typed", [
+    "", "12", "hello", "+999 123456",
+    "07911 I23456",       # a letter I for a 1: phonenumbers would read it as a keypad 4
+    "0800 FLOWERS",       # keypad letters are refused too
+    "07700 900123",       # a possible length, but a range that is not in use (Ofcom's drama numbers)
+])
+def test_invalid_numbers_are_refused(typed):
+    assert valid_number(typed, "GB") is None
+
+
+@pytest.mark.parametrize("typed", ["07911 123456", "07700 900123", "0800 FLOWERS", "12", "+999 123456"])
+def test_config_and_policy_agree_with_valid_number(typed):
+    number = valid_number(typed, "GB")
+    try:
+        owner = parse_config({"owner": {"phone": typed}}).owner.phone
+    except ConfigError:
+        owner = None
+    assert owner == number
+    if number is not None:
+        assert line_kind(number) != "invalid"
+
+
+def test_the_config_error_says_what_to_write():
+    with pytest.raises(ConfigError) as raised:
+        parse_config({"business": {"country": "US"}, "owner": {"phone": "555 0143"}}, source="shop.toml")
+    assert str(raised.value) == ("shop.toml: [owner] phone = '555 0143': expected a valid phone number for US or in "
+                                 '+international form, or "" for none')
+
+
+def test_a_raw_caller_id_of_a_possible_length_is_kept():
+    # a number the numbering plan does not list is still recorded (and shown), then skipped as invalid
+    caller = caller_number("07700900123", 129, 0, "GB")
+    assert caller.e164 == "+447700900123" == to_e164("07700 900123", "GB")
+    assert line_kind(caller.e164) == "invalid"
