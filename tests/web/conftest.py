@@ -101,6 +101,13 @@ def add_call(store: Store, number: str | None, ended_at: datetime, *, text: str 
 
 
 def add_inbound(store: Store, number: str, body: str, at: datetime) -> int:
-    """A text from a customer, as the inbound handler stores it (unread)."""
-    return store.db["messages"].insert({"direction": "in", "number": number, "body": body, "kind": "sms",
-                                        "status": "received", "created_at": utc_iso(at), "read": 0}).last_pk
+    """A text from a customer, through the agent's own inbound path: the PDU the network would
+    deliver, decoded, stored and acted on (relayed, STOP honoured) as on the box. Returns its id."""
+    from agent.daemon.inbound import Inbound
+    from agent.simulator.pdus import deliver_pdu
+
+    before = store.latest_inbound_id(number)
+    assert Inbound(store, FakeClock(at)).receive_pdu(deliver_pdu(number, body, sent_at=at - timedelta(seconds=2)))
+    message_id = store.latest_inbound_id(number)
+    assert message_id is not None and message_id != before, "the inbound path stored nothing"
+    return message_id

@@ -414,5 +414,6 @@ def test_csv_export_of_calls_and_messages(owner, store):
     assert rows[0]["number"] == CUSTOMER and rows[0]["sent_local"] == "2026-01-05 11:50:05"
     assert rows[1]["skip_reason"] == "withheld number"
     rows = list(csv.DictReader(io.StringIO(owner.client.get("/export/messages.csv").get_data(as_text=True))))
-    assert [r["direction"] for r in rows] == ["out", "in"]
+    assert [(r["direction"], r["kind"]) for r in rows] == [("out", "missed_open"), ("in", "sms"), ("out", "owner_relay")]
     assert rows[1]["body"].startswith("'=HYPERLINK")
+    assert "=HYPERLINK" in rows[2]["body"] and not rows[2]["body"].startswith("=")   # the relay quotes it too
