@@ -16,6 +16,7 @@ from typing import Any, Callable, Iterable
 
 import pytest
 
+from agent.errors import ModemTimeout
 from agent.modem.link import SerialLink
 from agent.simulator import SimulatedModem
 from tests.conftest import RunningAgent, wait_for
@@ -272,7 +273,7 @@ def test_reply_that_comes_after_its_timeout_is_not_taken_for_the_next_commands()
             peer.read_until(b"AT+CSQ\r")
             peer.send(b"\r\n+CSQ: 20,99\r\n\r\nOK\r\n")
         threading.Thread(target=modem, daemon=True).start()
-        with pytest.raises(Exception):
+        with pytest.raises(ModemTimeout):
             link.command("AT", timeout=0.3)
         assert link.command("AT+CSQ", timeout=2) == ["+CSQ: 20,99"]
     finally:
@@ -290,9 +291,9 @@ def test_late_ok_before_the_cmgs_prompt_is_not_a_send():
             peer.read_until(b"AT+CMGS=5\r")
             peer.send(b"\r\nOK\r\n")
         threading.Thread(target=modem, daemon=True).start()
-        with pytest.raises(Exception) as raised:
+        with pytest.raises(ModemTimeout, match="stray final result") as raised:
             link.send_pdu(5, "0011000B911234", timeout=1)
-        assert getattr(raised.value, "after_pdu", True) is False
+        assert raised.value.after_pdu is False
     finally:
         link.close()
         peer.close()
