@@ -13,7 +13,8 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app, g, render_template
+from flask import Flask, current_app, g, redirect, render_template, request
+from flask.sessions import SecureCookieSessionInterface
 from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 
@@ -115,6 +116,22 @@ def _error_page(error: HTTPException):
     return render_template("error.html", code=code, description=description), code
 
 
+class _SessionCookie(SecureCookieSessionInterface):
+    """The session cookie is Secure whenever the page came over HTTPS (always, on a box with tls on)."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return bool(app.config["SESSION_COOKIE_SECURE"] or request.is_secure)
+
+
+def _to_https():
+    """Plain HTTP on a port that also speaks TLS (web/tls_channel.py): go to https:// there.
+    A temporary redirect, so turning [web] tls off later is not undone by a browser's memory."""
+    if request.environ.get("textback.tls_available") and request.scheme == "http":
+        target = "https://" + request.host + request.full_path.rstrip("?")
+        return redirect(target, code=302 if request.method in ("GET", "HEAD") else 307)
+    return None
+
+
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the app. test_config must carry "TEXTBACK_CONFIG" (an agent.config.Config); it may
     carry "TEXTBACK_CLOCK" (an agent.clock.Clock) and Flask keys such as TESTING."""
@@ -138,16 +155,25 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         SEND_FILE_MAX_AGE_DEFAULT=3600,
     )
     app.config.update(settings)
+    app.session_interface = _SessionCookie()
     app.extensions["textback"] = WebContext(config, store, clock)
     app.jinja_env.filters.update(local=local_time, phone=_phone, duration=_duration, nl2br=_nl2br)
     app.jinja_env.globals.update(shop_settings=shop_settings)
     app.after_request(_security_headers)
 
-    from web import auth, calls, csrf, export, inbox, optouts, settings as settings_pages, status, unheard
+    from web import (account, auth, calls, csrf, export, first_run, inbox, live, optouts, settings as settings_pages,
+                     status, unheard, wizard)
+    from web.host_check import allowed_names, check_host
+    from web.input_check import refuse_nul
 
+    names = allowed_names(config)
+    app.before_request(lambda: check_host(config, names))     # first: a foreign Host gets 400, nothing else
+    app.before_request(_to_https)
+    app.before_request(refuse_nul)
     csrf.init_app(app)
     auth.init_app(app)
-    for blueprint in (inbox.bp, calls.bp, settings_pages.bp, optouts.bp, status.bp, unheard.bp, export.bp):
+    for blueprint in (inbox.bp, calls.bp, settings_pages.bp, optouts.bp, status.bp, unheard.bp, export.bp,
+                      first_run.bp, wizard.bp, live.bp, account.bp):
         app.register_blueprint(blueprint)
     for code in (400, 403, 404, 405, 413, 500):
         app.register_error_handler(code, _error_page)
@@ -155,8 +181,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 
 def serve(config: Config, host: str | None = None, port: int | None = None) -> None:
-    """Serve the web UI with waitress until the process is stopped (`textback web`)."""
-    import waitress
+    """Serve the web UI with waitress until the process is stopped (`textback web`): the limits
+    and HTTPS of web/server.py."""
+    from web.server import make_server
 
-    waitress.serve(create_app({"TEXTBACK_CONFIG": config}), host=host or config.web.host,
-                   port=port or config.web.port, threads=4, ident="TextBack")
+    make_server(config, host=host, port=port).run()

@@ -1,138 +1,108 @@
-"""One owner account: login (argon2, rate-limited), logout, and the gate in front of every page.
+"""One owner account: login (argon2, tries counted in SQLite), logout, and the gate in front of
+every page.
 
-Until `textback passwd` has set a password, every page explains how to set one and shows no
-data. A session remembers a fingerprint of the password hash, so setting a new password logs
-out every browser that was logged in with the old one.
+Until a password is set, every page shows the setup-code form (web/first_run.py) and no data.
+Sessions are server-side (web/owner_session.py): logout ends one for good, "log out all devices"
+ends them all, and a new password ends every session opened with the old one.
 """
 
 from __future__ import annotations
 
-import hashlib
 import math
-import threading
-from collections import deque
-from typing import Callable
+from urllib.parse import urlsplit
 
-from flask import (Blueprint, Flask, current_app, flash, redirect, render_template, request, session,
-                   url_for)
+from flask import Blueprint, Flask, flash, jsonify, redirect, render_template, request, url_for
 
 from agent.passwords import stored_hash, verify_password
-from web import csrf, web_context
+from web import owner_session, web_context
 
-__all__ = ["bp", "init_app", "LoginLimiter", "MAX_FAILURES", "WINDOW_SECONDS"]
+__all__ = ["bp", "init_app", "safe_next", "MAX_FAILURES", "WINDOW_SECONDS", "wait_words"]
 
 bp = Blueprint("auth", __name__)
 
 MAX_FAILURES = 5
 WINDOW_SECONDS = 300.0
-_OPEN_ENDPOINTS = frozenset({"static", "auth.login"})
+_QUIET = frozenset({"live.summary", "live.next_call"})   # polls: they do not keep a session from going idle
 
 
-class LoginLimiter:
-    """At most MAX_FAILURES wrong passwords per client address in WINDOW_SECONDS."""
-
-    def __init__(self, monotonic: Callable[[], float], max_failures: int = MAX_FAILURES,
-                 window: float = WINDOW_SECONDS, max_addresses: int = 10_000):
-        self.monotonic = monotonic
-        self.max_failures = max_failures
-        self.window = window
-        self.max_addresses = max_addresses
-        self.failures: dict[str, deque[float]] = {}
-        self.lock = threading.Lock()
-
-    def _recent(self, address: str, now: float) -> deque[float]:
-        times = self.failures.get(address, deque())
-        while times and now - times[0] >= self.window:
-            times.popleft()
-        return times
-
-    def wait_seconds(self, address: str) -> float:
-        """0 when the address may try; otherwise how long until it may."""
-        with self.lock:
-            now = self.monotonic()
-            times = self._recent(address, now)
-            if len(times) < self.max_failures:
-                return 0.0
-            return self.window - (now - times[0])
-
-    def failed(self, address: str) -> None:
-        with self.lock:
-            now = self.monotonic()
-            if len(self.failures) >= self.max_addresses and address not in self.failures:
-                for other in [a for a, t in self.failures.items() if not self._recent(a, now)]:
-                    del self.failures[other]
-            times = self._recent(address, now)
-            times.append(now)
-            self.failures[address] = times
-
-    def succeeded(self, address: str) -> None:
-        with self.lock:
-            self.failures.pop(address, None)
+def wait_words(seconds: float) -> str:
+    minutes = max(1, math.ceil(seconds / 60))
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
 
 
-def _fingerprint(password_hash: str) -> str:
-    return hashlib.sha256(password_hash.encode()).hexdigest()[:24]
-
-
-def _safe_next(target: str | None) -> str:
-    """Only a path on this site: never //elsewhere or http://elsewhere."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
+def safe_next(target: str | None) -> str:
+    """Only a plain path on this site: starts with one "/", no scheme, no host, no backslash,
+    no whitespace or control characters. Anything else goes to the inbox."""
+    if (target and len(target) <= 2000 and target.startswith("/") and not target.startswith("//")
+            and "\\" not in target and all(c.isprintable() and not c.isspace() for c in target)):
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc:
+            return target
     return url_for("inbox.inbox")
 
 
 def _gate():
-    """Before every request: no password → setup page; not logged in → login page."""
+    """Before every request: no password → setup code; not logged in → login page."""
+    from web import first_run
+
     if request.endpoint == "static":
         return None
     password_hash = stored_hash(web_context().store)
     if password_hash is None:
-        return render_template("setup.html", config_path=web_context().config.source), 503
-    if request.endpoint in _OPEN_ENDPOINTS:
+        if request.endpoint in first_run.ENDPOINTS:
+            return None
+        return first_run.code_page(status=503)
+    if request.endpoint in first_run.ENDPOINTS:
+        flash("A password is set: the setup code no longer works. Log in with the password.")
+        return redirect(url_for("auth.login"))
+    if request.endpoint == "auth.login":
         return None
-    if session.get("owner") != _fingerprint(password_hash):
-        session.pop("owner", None)
+    if owner_session.current(password_hash, touch=request.endpoint not in _QUIET) is None:
+        if request.endpoint in _QUIET:
+            return jsonify(error="logged out"), 401
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
     return None
 
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
-    """The login form; a right password starts a 30-day session, wrong ones are counted."""
-    limiter: LoginLimiter = current_app.extensions["textback_login_limiter"]
-    address = request.remote_addr or "unknown"
+    """The login form; a right password starts a session, every try is counted first."""
+    context = web_context()
     next_page = request.values.get("next", "")
     if request.method == "GET":
         return render_template("login.html", next_page=next_page, error=None)
-    wait = limiter.wait_seconds(address)
+    address = request.remote_addr or "unknown"
+    wait = context.store.take_attempt("password", address, context.clock.now(), WINDOW_SECONDS, MAX_FAILURES)
     if wait > 0:
-        minutes = max(1, math.ceil(wait / 60))
-        error = (f"Too many wrong passwords. For safety, logging in is paused: try again in "
-                 f"{minutes} minute{'s' if minutes != 1 else ''}.")
+        error = (f"Too many wrong passwords. For safety, logging in is paused: try again in {wait_words(wait)}.")
         return render_template("login.html", next_page=next_page, error=error), 429
-    password_hash = stored_hash(web_context().store) or ""
+    password_hash = stored_hash(context.store) or ""
     if not verify_password(password_hash, request.form.get("password", "")):
-        limiter.failed(address)
         return render_template("login.html", next_page=next_page,
                                error="That password is not right. Check it and try again."), 401
-    limiter.succeeded(address)
-    session.clear()
-    session.permanent = True
-    session["owner"] = _fingerprint(password_hash)
-    csrf.rotate()
-    return redirect(_safe_next(next_page))
+    context.store.clear_attempts("password", address)
+    owner_session.start(password_hash)
+    return redirect(safe_next(next_page))
 
 
 @bp.route("/logout", methods=["POST"])
 def logout():
-    """End the session (POST with the CSRF token, so no other site can log the owner out)."""
-    session.clear()
+    """End this browser's session (POST with the CSRF token, so no other site can log the owner out)."""
+    owner_session.end()
     flash("You are logged out.")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/logout/all", methods=["POST"])
+def logout_all():
+    """End every session: each phone and computer must log in again."""
+    count = owner_session.end_all()
+    flash(f"Logged out everywhere ({count} device{'s' if count != 1 else ''}). Log in again on this one.")
     return redirect(url_for("auth.login"))
 
 
 def init_app(app: Flask) -> None:
     """Install the gate and the login routes."""
-    app.extensions["textback_login_limiter"] = LoginLimiter(app.extensions["textback"].clock.monotonic)
     app.before_request(_gate)
     app.register_blueprint(bp)
+    app.jinja_env.globals["logged_in"] = owner_session.logged_in

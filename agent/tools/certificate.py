@@ -35,7 +35,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from agent.config import Config
 from agent.errors import ConfigError
 
-__all__ = ["CertificateState", "ensure_certificate", "certificate_paths", "fingerprint", "box_names",
+__all__ = ["CertificateState", "ensure_certificate", "read_certificate", "certificate_paths", "fingerprint", "box_names",
            "box_addresses", "SERVER_DAYS", "RENEW_DAYS"]
 
 log = logging.getLogger(__name__)
@@ -249,3 +249,23 @@ def ensure_certificate(config: Config, now: datetime, names: list[str] | None = 
                 ", ".join(names + addresses), cert.not_valid_after_utc.date(), fingerprint(cert))
     return CertificateState(cert_path, key_path, folder / "ca.pem", fingerprint(cert), fingerprint(ca[0]),
                             cert.not_valid_after_utc, action)
+
+
+def read_certificate(config: Config) -> CertificateState | None:
+    """What is being served now, read only (never made here); None when tls is off or none is readable."""
+    if not config.web.tls:
+        return None
+    cert_path, key_path, own_box = certificate_paths(config)
+    try:
+        cert = x509.load_pem_x509_certificate(cert_path.read_bytes())
+    except (OSError, ValueError):
+        return None
+    ca_path = cert_path.parent / "ca.pem" if own_box else None
+    ca_print = None
+    if ca_path is not None:
+        try:
+            ca_print = fingerprint(x509.load_pem_x509_certificate(ca_path.read_bytes()))
+        except (OSError, ValueError):
+            ca_path = None
+    return CertificateState(cert_path, key_path, ca_path, fingerprint(cert), ca_print, cert.not_valid_after_utc,
+                            "kept" if own_box else "own")

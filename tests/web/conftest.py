@@ -111,3 +111,27 @@ def add_inbound(store: Store, number: str, body: str, at: datetime) -> int:
     message_id = store.latest_inbound_id(number)
     assert message_id is not None and message_id != before, "the inbound path stored nothing"
     return message_id
+
+
+@pytest.fixture
+def serve():
+    """serve(config, app=None, **limits) → (server, "http://127.0.0.1:<port>"): TextBack's own
+    server (web/server.py: its limits, and HTTPS on the same port when [web] tls is on) on a free
+    port of 127.0.0.1, in a thread, closed after the test."""
+    from web.server import bound_port, make_server
+
+    started = []
+
+    def start(config, app=None, **limits):
+        import threading
+
+        server = make_server(config, app, host="127.0.0.1", port=0, **limits)
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        started.append((server, thread, app))
+        return server, f"http://127.0.0.1:{bound_port(server)}"
+
+    yield start
+    for server, thread, app in started:
+        server.close()
+        thread.join(timeout=5)
