@@ -140,3 +140,16 @@ def test_menu_and_urgent_words_are_seeded_and_stored_as_settings(tmp_path):
         assert store.load_settings().urgent_words == ("URGENT", "FLOOD")
     finally:
         store.close()
+
+
+def test_the_commented_example_in_config_toml_is_valid(tmp_path):
+    shipped = (Path(__file__).resolve().parents[2] / "config.toml").read_text()
+    lines = []
+    for line in shipped.splitlines():
+        if line == "options = []":
+            continue
+        if line.startswith(("# options = [", "#   {", "# ]")):
+            line = line[2:]
+        lines.append(line)
+    config = load_config(write(tmp_path, "\n".join(lines)))
+    assert [option.key for option in config.menu.options] == ["1", "2", "3"]
