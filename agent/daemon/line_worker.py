@@ -1,9 +1,10 @@
 """The line worker: every line the modem prints is handled in arrival order, the moment it arrives.
 
 The serial reader thread splits bytes into lines and hands them here. This one thread turns them
-into events and acts on those that need no AT command: calls go through the call tracker and the
-finished call is committed to SQLite within milliseconds (write ahead), whatever the modem worker
-is doing — even in the middle of a 60 s AT+CMGS. What needs the modem (reading a stored SMS,
+into events and acts on those that need no AT command: calls go through the call tracker (with
+the modem's call list, AT+CLCC, which the modem worker asks for while a call rings and queues here
+behind the lines that came before its answer) and the finished call is committed to SQLite within
+milliseconds (write ahead), whatever the modem worker is doing — even in the middle of a 60 s AT+CMGS. What needs the modem (reading a stored SMS,
 hanging up, setting a reset modem up again) becomes a job for the modem worker, which owns every
 AT command. So no line ever waits behind a send (principle 8), and order is kept (principle 5).
 """
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from agent.daemon.call_recorder import CallRecorder
-from agent.rules.call_tracker import CallTracker, MissedCall
+from agent.rules.call_tracker import CallListing, CallTracker, MissedCall
 from agent.clock import Clock
 from agent.events import (ModemRestarted, SmsDelivered, SmsStored, StatusReportDelivered, StatusReportStored,
                           StorageFull, Unknown)
@@ -103,7 +104,7 @@ class LineWorker:
         self.ring_out_after = ring_out_after
         self.on_progress = on_progress
         self.on_restart = on_restart
-        self.lines: "queue.Queue[Line | None]" = queue.Queue()
+        self.lines: "queue.Queue[Line | CallListing | None]" = queue.Queue()
         # a tracker from the start: a call that rings between AT+CLIP=1 and the end of set-up is
         # tracked (every family's end lines are known whatever the dialect); set_dialect refines it
         self.tracker: CallTracker | None = CallTracker(dialect_named("generic"), margin=margin)
@@ -118,6 +119,11 @@ class LineWorker:
     def put(self, line: Line) -> None:
         """Called by the serial reader thread for each unsolicited line."""
         self.lines.put(line)
+
+    def put_call_list(self, listing: CallListing) -> None:
+        """Called by the modem worker with the modem's answer to AT+CLCC: it is handled after every
+        line that came before the answer, like a line (the call's end is committed the same way)."""
+        self.lines.put(listing)
 
     def wake(self) -> None:
         self.lines.put(None)
@@ -188,8 +194,11 @@ class LineWorker:
             wait = min(wait, max(0.0, deadline - self.clock.monotonic()))
         return wait
 
-    def _handle(self, line: Line) -> None:
+    def _handle(self, line: Line | CallListing) -> None:
         self.on_progress()
+        if isinstance(line, CallListing):
+            self._call_list(line)
+            return
         event = parse_urc(line.text, line.pdu)
         if isinstance(event, Unknown):
             log.info("ignoring unknown line from the modem: %r", event.text[:120])
@@ -218,6 +227,14 @@ class LineWorker:
         missed = tracker.feed(event, line.at, self._wall(line.at))
         if missed is None:
             missed = self._ring_out(tracker)
+        if missed is not None:
+            self._ended(missed)
+
+    def _call_list(self, listing: CallListing) -> None:
+        tracker = self.tracker
+        if tracker is None:
+            return
+        missed = tracker.list_answer(listing, self._wall(listing.answered_at))
         if missed is not None:
             self._ended(missed)
 

@@ -6,8 +6,9 @@ Three threads, each with one job:
   call is in SQLite within milliseconds, even while a send takes a minute;
 - the modem worker (this module's loop) is the only one to send AT commands: it sets the modem
   up (again, whenever it finds it reset), runs the jobs lines ask for (read a stored SMS, hang
-  up), sends at most one SMS part per pass, checks the modem keeps its settings, reads its
-  status, and reconnects or resets it when it stops answering.
+  up), asks for the call list while a call rings (call_poll.py), sends at most one SMS part per
+  pass, checks the modem keeps its settings, reads its status, and reconnects or resets it when
+  it stops answering.
 
 Before each AT command the modem worker waits (briefly) until every line that has arrived has
 been handled, so nothing the modem said is acted on out of turn.
@@ -21,6 +22,7 @@ from pathlib import Path
 from datetime import timedelta
 
 from agent.daemon.call_outcome import settle_pending_calls
+from agent.daemon.call_poll import CallPoll
 from agent.daemon.call_recorder import CallRecorder
 from agent.clock import Clock, SystemClock, parse_utc
 from agent.config import Config
@@ -76,6 +78,7 @@ class Service:
                                       margin=config.modem.ring_timeout_margin,
                                       ring_out_after=config.line.ring_out_after_rings, on_progress=self._progress,
                                       on_restart=self._interrupt)
+        self.call_poll = CallPoll(self.line_worker, self.clock)
         self.hearing = Hearing(config, store, self.clock)
         self.inbound = Inbound(store, self.clock, config.storage.import_max_age_hours, self.unsaved_optouts)
         self.link: SerialLink | None = None
@@ -215,6 +218,8 @@ class Service:
                 return
             if self._run_job():
                 return
+            if self.call_poll.poll(self.modem):
+                return
             if self._send_held():
                 return
             if self.sender is not None:
@@ -241,6 +246,9 @@ class Service:
 
     def _idle(self, most: float = 0.5) -> None:
         wait = most
+        poll_at = self.call_poll.due_at(self.modem)
+        if poll_at is not None:
+            wait = min(wait, max(0.0, poll_at - self.clock.monotonic()))
         if self.sender is not None and self.sender.busy:
             wait = 0.0
         elif self.sender is not None:

@@ -2,6 +2,9 @@
 
 One entry per family. The call tracker reads `silent` and `ring_interval`; the modem init reads
 `init`; the simulator plays the same families. docs/modems.md has the captured lines and sources.
+Every family's end lines are recognised whatever family was detected (agent/modem/urc.py), so
+they are not listed here. Whether a modem answers the call list (AT+CLCC) is not kept here either:
+it is learnt by asking, once per set-up (agent/modem/modem.py).
 """
 
 from __future__ import annotations
@@ -18,8 +21,6 @@ class Dialect:
     title: str
     match: tuple[str, ...]          # regexes (case-insensitive) on "<AT+CGMI> <AT+CGMM> <AT+CGMR>"
     init: tuple[str, ...]           # extra switches; an ERROR on one is logged and tolerated
-    end_signals: tuple[str, ...]    # what this family prints when an unanswered call ends (docs only:
-                                    # every family's end lines are recognised whatever was detected)
     silent: bool                    # True: may print nothing at all when the caller gives up
     ring_interval: float            # typical seconds between RINGs, until we have measured it
     boot: tuple[str, ...] = ()      # regexes: lines it prints on the way up (a reset if seen later)
@@ -30,42 +31,42 @@ DIALECTS: tuple[Dialect, ...] = (
     Dialect("sim7600", "SIMCom SIM7500/SIM7600/A76xx",
             (r"SIM7[5-9]\d\d", r"\bA76\d\d", r"SIMCOM_SIM7"),
             ("AT+CLCC=1",),
-            ("MISSED_CALL", "VOICE CALL: END", "+CLCC", "NO CARRIER"), False, 6.0,
+            False, 6.0,
             boot=(r"^RDY$", r"^\+CPIN: READY$", r"^SMS DONE$", r"^PB DONE$")),
     Dialect("sim800", "SIMCom SIM800/SIM900",
             (r"SIM8\d\d", r"SIM9\d\d"),
             ("AT+CLCC=1", "AT+CLTS=1"),
-            ("+CLCC", "NO CARRIER"), False, 5.0,
+            False, 5.0,
             boot=(r"^RDY$", r"^\+CFUN: 1$", r"^\+CPIN: READY$", r"^Call Ready$", r"^SMS Ready$",
                   r"^UNDER-VOLTAGE (WARNNING|WARNING|POWER DOWN)")),
     Dialect("quectel", "Quectel EC25/EG25/EC21/BG96",
             (r"QUECTEL", r"\bE[CG]2\d", r"\bBG9\d", r"\bEG9\d"),
             ('AT+QURCCFG="urcport","usbat"', "AT^DSCI=1", "AT+CLCC=1"),
-            ("^DSCI", "NO CARRIER"), False, 5.0,
+            False, 5.0,
             boot=(r"^RDY$", r"^\+CPIN: READY$", r"^\+QUSIM: 1$", r"^\+QIND: (SMS|PB) DONE$", r"^APP RDY$")),
     Dialect("huawei", "Huawei E-series",
             (r"HUAWEI", r"\bE1\d{2,3}[A-Z]?\b", r"\bE3\d{2,3}[A-Z]?\b"),
             ("AT+CRC=1",),
-            ("^CEND",), False, 5.0,
+            False, 5.0,
             boot=(r"^\^SYSSTART",), reset=("AT^RESET", "AT+CFUN=1,1")),
     Dialect("ublox", "u-blox SARA/LARA/TOBY",
             (r"U-BLOX", r"\bSARA-", r"\bLARA-", r"\bTOBY-", r"\bLISA-"),
             ("AT+UCALLSTAT=1",),
-            ("+UCALLSTAT", "NO CARRIER"), False, 5.0, reset=("AT+CFUN=16",)),
+            False, 5.0, reset=("AT+CFUN=16",)),
     Dialect("wavecom", "Wavecom / Sierra WISMO",
             (r"WAVECOM", r"\bWISMO"),
             ("AT+CRC=1",),
-            ("NO CARRIER",), False, 5.0,
+            False, 5.0,
             boot=(r"^\+WIND: [34]$",), reset=("AT+CFUN=1",)),
     Dialect("cinterion", "Cinterion / Thales MC and BG series",
             (r"CINTERION", r"\bMC75", r"\bBG[SX]\d"),
             ("AT+CRC=1",),
-            ("NO CARRIER",), False, 5.0,
+            False, 5.0,
             boot=(r"^\^SYSSTART",)),
     Dialect("generic", "Any other 27.007 modem",
             (),
             ("AT+CRC=1",),
-            ("NO CARRIER",), True, 6.0),
+            True, 6.0),
 )
 
 

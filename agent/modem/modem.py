@@ -14,9 +14,10 @@ from datetime import datetime, timedelta, timezone
 
 from agent.config import ModemConfig
 from agent.errors import CommandError, ModemError, ModemTimeout, SimPinRequired
+from agent.events import CallListed
 from agent.modem.dialects import Dialect, detect_dialect, dialect_named
 from agent.modem.link import SerialLink
-from agent.modem.urc import fields
+from agent.modem.urc import fields, parse_urc
 
 __all__ = ["Modem", "ModemInfo", "StoredSms", "NetworkStatus", "signal_bars"]
 
@@ -25,6 +26,7 @@ log = logging.getLogger(__name__)
 CLIP_ATTEMPTS = 30
 CLIP_RETRY_SECONDS = 1.0
 CNMI_CHOICES = ("AT+CNMI=2,1,0,1,0", "AT+CNMI=2,1,0,2,0", "AT+CNMI=2,1,0,0,0", "AT+CNMI=1,1,0,0,0")
+CALL_LIST_TIMEOUT = 3.0     # AT+CLCC reads the modem's own state: it answers at once or not at all
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,8 @@ class Modem:
         self.caller_id = False
         self.pdu_mode = False
         self.cnmi = ""                  # the AT+CNMI form the modem accepted
+        self.call_list_works: bool | None = None   # AT+CLCC: None until asked in this set-up
+        self.lists_ringing_calls = False           # its AT+CLCC has shown a ringing call in this set-up
         self._check_round = 0
 
     @property
@@ -98,6 +102,8 @@ class Modem:
         """Set the modem up: at the first connect, and again whenever it was found reset."""
         self.link.expect_no_echo = False
         self.link.echo_seen = False
+        self.call_list_works = None         # learnt again: a reset or another modem may differ
+        self.lists_ringing_calls = False
         self.sync()
         if self._tolerate("ATE0"):
             self.link.expect_no_echo = True
@@ -291,6 +297,33 @@ class Modem:
         operator = operator_values[2] if len(operator_values) > 2 else ""
         return NetworkStatus(registered=stat in (1, 5, 6, 7), registration=_REGISTRATION.get(stat, "unknown"),
                              operator=operator, rssi=rssi, bars=signal_bars(rssi))
+
+    def call_list(self) -> list[CallListed] | None:
+        """AT+CLCC (27.007 §7.18): the voice calls the modem has now, one `+CLCC: <id>,<dir>,<stat>,
+        <mode>,<mpty>[,<number>,<type>…]` line each (stat 4 incoming, 5 waiting, 0 active; 6
+        released on some families); a bare OK is no call at all. Data and fax calls are left out.
+        None where the modem has no call list: one ERROR is learnt for the rest of this set-up and
+        the command is not sent again until the next (the ring time-out then ends its calls)."""
+        if self.call_list_works is False:
+            return None
+        try:
+            lines = self.link.command("AT+CLCC", timeout=CALL_LIST_TIMEOUT)
+        except CommandError as error:
+            self.call_list_works = False
+            log.info("the modem has no call list (AT+CLCC: %s): calls end by the ring time-out", error)
+            return None
+        self.call_list_works = True
+        calls = [event for event in (parse_urc(line) for line in lines if line.upper().startswith("+CLCC:"))
+                 if isinstance(event, CallListed)]
+        if any(call.incoming and call.stat in (4, 5) for call in calls):
+            self.lists_ringing_calls = True
+        return calls
+
+    def no_call_list(self, why: str) -> None:
+        """Stop asking AT+CLCC until the next set-up (it did not answer in time)."""
+        if self.call_list_works is not False:
+            log.warning("not asking the modem for its call list again until it is set up anew: %s", why)
+        self.call_list_works = False
 
     def hang_up(self) -> None:
         """End the ringing call (AT+CHUP, the 27.007 form; ATH where that is missing)."""

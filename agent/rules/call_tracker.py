@@ -4,6 +4,12 @@ Fed events in arrival order, plus `tick(now)` so a modem that prints nothing whe
 gives up still ends its call: after the measured ring interval plus a margin without a RING.
 A family's own end lines (NO CARRIER, MISSED_CALL, +CLCC stat 6 …) can come several per call;
 the first ends the call and the rest are recognised as the same call and dropped.
+
+While a call rings, the modem worker asks the modem for its call list (AT+CLCC) and the answer
+comes here in line order (`list_answer`): a call that has left the list, or shows stat 6, is
+over — seconds before the RING that does not come would tell; stat 0 means someone answered it.
+An empty list is believed only for a call this modem has listed before (or once the modem has
+listed a ringing call in this set-up), and only when no RING came after the list was asked for.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ from datetime import datetime, timedelta
 
 from agent.events import CallAnswered, CallEnded, CallerId, CallListed, Event, Ring
 
-__all__ = ["CallTracker", "MissedCall", "CallTiming", "ENDED_ECHO_SECONDS"]
+__all__ = ["CallTracker", "MissedCall", "CallTiming", "CallListing", "ENDED_ECHO_SECONDS", "LIST_SIGNAL"]
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +30,9 @@ ENDED_ECHO_SECONDS = 60.0   # a late end line naming a call we already ended is 
 UNKNOWN_ECHO_SECONDS = 5.0  # … or, for a call whose number we never learnt, any end line this soon after
 MIN_RING_GAP = 0.15         # closer RINGs are one ring printed twice (RING and +CRING), not an interval
 CLCC_ENDED = 6
+CLCC_RINGING = (4, 5)       # 27.007 §7.18 <stat>: incoming, waiting
+CLCC_ANSWERED = (0, 1)      # active, held
+LIST_SIGNAL = "AT+CLCC"     # the end signal of a call found gone from the modem's call list
 
 
 class CallTiming(Protocol):
@@ -45,6 +54,17 @@ class MissedCall:
     answered: bool = False
 
 
+@dataclass(frozen=True)
+class CallListing:
+    """The modem's answer to AT+CLCC: its voice calls at `answered_at`, asked for at `asked_at`
+    (monotonic seconds). `trusted`: this modem has listed a ringing call since it was set up, so an
+    empty list means no call even for a call it has not listed yet."""
+    calls: tuple[CallListed, ...]
+    asked_at: float
+    answered_at: float
+    trusted: bool = False
+
+
 @dataclass
 class _Active:
     started_at: datetime
@@ -55,6 +75,7 @@ class _Active:
     toa: int | None = None
     validity: int | None = None
     answered: bool = False
+    listed: bool = False          # seen in the modem's call list (+CLCC, ^DSCI, AT+CLCC)
     intervals: list[float] = field(default_factory=list)
 
 
@@ -81,6 +102,35 @@ class CallTracker:
         elif isinstance(event, CallEnded):
             return self._ended(event, mono, wall)
         return None
+
+    def list_answer(self, listing: CallListing, wall: datetime) -> MissedCall | None:
+        """The modem's call list (AT+CLCC), in line order; `wall` is the wall time of its answer."""
+        call = self.call
+        if call is None:
+            return None            # ended meanwhile by a line: nothing to learn
+        mono = listing.answered_at
+        asked_wall = wall - timedelta(seconds=max(0.0, mono - listing.asked_at))
+        incoming = [entry for entry in listing.calls if entry.incoming]
+        mine = [entry for entry in incoming if self._same_caller(entry.number)]
+        if any(entry.stat == CLCC_ENDED for entry in mine):
+            return self._finish(LIST_SIGNAL, mono, asked_wall)
+        if any(entry.stat in CLCC_ANSWERED for entry in mine):
+            call.answered = call.listed = True
+            return None
+        if any(entry.stat in CLCC_RINGING for entry in mine):
+            call.listed = True
+            return None
+        if call.last_ring > listing.asked_at:
+            return None            # a RING came after the list was asked for: the list is older news
+        others = [entry for entry in incoming if entry.stat in CLCC_RINGING]
+        if not (call.listed or listing.trusted or others):
+            return None            # never seen listed: an empty list may be this modem's blind spot
+        ended = self._finish(LIST_SIGNAL, mono, asked_wall)
+        if others:                 # the first caller gave up and another rings: a new call
+            entry = others[0]
+            self.call = _Active(started_at=wall, started_mono=mono, last_ring=mono, raw_number=entry.number,
+                                toa=entry.toa, listed=True)
+        return ended
 
     def tick(self, mono: float, wall: datetime) -> MissedCall | None:
         """End a call whose RINGs stopped: for silent families this is the end-of-call signal."""
@@ -143,6 +193,12 @@ class CallTracker:
             call.raw_number, call.toa, call.validity = number, toa, validity
         return ended
 
+    def _same_caller(self, number: str) -> bool:
+        """A listed call is ours unless both numbers are known and differ."""
+        assert self.call is not None
+        known = _digits(self.call.raw_number)[-9:]
+        return not known or not _digits(number) or _digits(number)[-9:] == known
+
     def _other_caller(self, number: str) -> bool:
         assert self.call is not None
         known = _digits(self.call.raw_number)[-9:]
@@ -157,10 +213,11 @@ class CallTracker:
             if self.call is not None and self._other_caller(event.number):
                 return self._caller(event.number, event.toa, None, mono, wall)
             call = self._start(mono, wall)
+            call.listed = True
             if event.number and not call.raw_number:
                 call.raw_number, call.toa = event.number, event.toa
         elif event.stat == 0 and self.call is not None:
-            self.call.answered = True
+            self.call.answered = self.call.listed = True
         return None
 
     def _ended(self, event: CallEnded, mono: float, wall: datetime) -> MissedCall | None:

@@ -5,8 +5,9 @@ plays a family's lines (simulated_families.py), decodes every SMS-SUBMIT it is g
 python-gsmmodem's decoder — an implementation independent of ours — builds the SMS it delivers
 with simulated_pdus.py (independent of agent/sms/pdu.py too), and can inject faults: +CMS
 errors, silence, garbage, slow or late answers, resets with the port kept open, brown-outs, a
-full SIM, and being unplugged and plugged back in. docs/simulator.md lists what it plays and
-where each behaviour comes from.
+full SIM, and being unplugged and plugged back in. It keeps the call that is ringing and
+answers AT+CLCC with it, as the family's real modem does (or ERROR where that has none).
+docs/simulator.md lists what it plays and where each behaviour comes from.
 
 Two threads serve the port: a reader that splits what the agent writes into command lines (and
 the PDU after an AT+CMGS prompt) and queues them, and a worker that answers them in order. So a
@@ -81,6 +82,14 @@ def _join_surrogates(text: str) -> str:
 
 
 @dataclass
+class _Call:
+    """The call in progress, as AT+CLCC lists it (27.007 §7.18 <stat>: 4 incoming, 0 active)."""
+    number: str
+    toa: int
+    stat: int = 4
+
+
+@dataclass
 class _State:
     """Settings the modem forgets when it resets (the SIM storages live on the SIM)."""
     echo: bool = True
@@ -121,6 +130,8 @@ class SimulatedModem:
         self.mute = False                 # answer nothing at all (a hung modem)
         self.refuse: set[str] = set()     # commands answered ERROR (a modem that lacks them)
         self.hung_up = False              # the agent ended the ringing call (AT+CHUP / ATH)
+        self.active_call: _Call | None = None     # what AT+CLCC lists now
+        self.during_send: list[str] = []  # command lines that arrived while an AT+CMGS was unanswered
         self.swallow_next_pdu = False     # take one PDU and never answer (power cut mid-send)
         self.reference = 0
         self.call_ends: list[float] = []      # monotonic time each call's first end line was written
@@ -164,6 +175,7 @@ class SimulatedModem:
         self._stalls: list[list[Any]] = []
         self._answers: dict[str, tuple[str, ...]] = {}
         self._cmgs_target: str = ""
+        self._cmgs_span: int | None = None     # the AT+CMGS being answered (reader's view)
         self._memory_available = False    # AT+CNMA seen since <mem3> filled
         self._full_announced = False
 
@@ -301,31 +313,37 @@ class SimulatedModem:
     # ---- scripted events ---------------------------------------------------------------------
 
     def call(self, number: str, toa: int | None = None, *, rings: int = 2, withheld: bool = False,
-             wait: bool = True, answered: bool = False) -> threading.Thread:
-        """An incoming call: rings, then the caller gives up (or, with `answered`, someone picks
-        up and the family prints its answered line — SIM7600 `VOICE CALL: BEGIN`, +CLCC stat 0
-        where AT+CLCC=1 is on — and the call ends a ring interval later). An unanswered call
+             wait: bool = True, answered: bool = False, linger: float | None = None,
+             talk: float | None = None) -> threading.Thread:
+        """An incoming call: rings, then the caller gives up `linger` s after the last RING (half
+        a ring interval unless given), or, with `answered`, someone picks up then and the family
+        prints its answered line — SIM7600 `VOICE CALL: BEGIN`, +CLCC stat 0 where AT+CLCC=1 is
+        on — and the call ends `talk` s later (a ring interval unless given). AT+CLCC lists the
+        call from its first line until its end (stat 4, then 0 once answered). An unanswered call
         with a number goes into the missed-calls phonebook."""
         toa = toa if toa is not None else (145 if number.startswith("+") else 129)
-        thread = threading.Thread(target=self._play_call, args=(number, toa, rings, withheld, answered),
-                                  daemon=True)
+        thread = threading.Thread(target=self._play_call, args=(number, toa, rings, withheld, answered, linger,
+                                                                talk), daemon=True)
         thread.start()
         if wait:
             thread.join()
         return thread
 
-    def _play_call(self, number: str, toa: int, rings: int, withheld: bool, answered: bool = False) -> None:
+    def _play_call(self, number: str, toa: int, rings: int, withheld: bool, answered: bool = False,
+                   linger: float | None = None, talk: float | None = None) -> None:
         values = {"number": "" if withheld else number, "toa": 128 if withheld else toa,
                   "time": time.strftime("%I:%M%p").lstrip("0")}
         family = self.family
+        self.hung_up = False
+        call = self.active_call = _Call(values["number"], values["toa"])
         for switch, line in family.start:
             if not switch or switch in self.state.switches:
                 self.emit(line.format(**values))
-        self.hung_up = False
         for ring in range(rings):
             if ring:
                 time.sleep(self.ring_interval)
             if self.hung_up:
+                self._call_gone(call)
                 self._missed(number, toa, withheld)
                 return
             if "AT+CRC=1" in self.state.switches:
@@ -337,21 +355,28 @@ class SimulatedModem:
             for noise in family.noise[:1]:
                 self.emit(noise)
         end = family.end
+        time.sleep(self.ring_interval / 2 if linger is None else linger)
         if answered:
-            time.sleep(self.ring_interval / 2)
+            call.stat = 0
             for switch, line in family.answered:
                 if not switch or switch in self.state.switches:
                     self.emit(line.format(**values))
-            time.sleep(self.ring_interval)
+            time.sleep(self.ring_interval if talk is None else talk)
             end = family.answered_end if family.answered_end is not None else family.end
-        else:
-            time.sleep(self.ring_interval / 2)
         self.call_ends.append(time.monotonic())
+        if not end:
+            self._call_gone(call)          # nothing printed: the call list is the only sign
         for switch, line in end:
             if not switch or switch in self.state.switches:
                 self.emit(line.format(**values))
+        self._call_gone(call)              # after its end lines, so a list asked meanwhile still has it
         if not answered:
             self._missed(number, toa, withheld)
+
+    def _call_gone(self, call: _Call) -> None:
+        with self._lock:
+            if self.active_call is call:
+                self.active_call = None
 
     def _missed(self, number: str, toa: int, withheld: bool) -> None:
         """The modem's missed-calls list ("MC" phonebook, 27.007 §8.11): numbered calls only."""
@@ -435,6 +460,7 @@ class SimulatedModem:
             self.cpms = list(self.family.cpms_default)
             self._silent_until = time.monotonic() + delay if delay > 0 else 0.0
             self.hung_up = True           # a call that was ringing is gone with the reboot
+            self.active_call = None
         thread = threading.Thread(target=self._boot, args=(delay, boot_lines, self._generation), daemon=True)
         thread.start()
         return thread
@@ -542,11 +568,15 @@ class SimulatedModem:
                 command = raw.decode(errors="replace").strip()
                 if not command:
                     continue
+                with self._lock:
+                    if self._cmgs_span is not None and self._cmgs_span in self._spans:
+                        self.during_send.append(command)
                 span = self._open_span()
                 expects_data = not self.mute and self._cmgs_data_expected(command)
                 self._queue.put(("command", raw, command, span, expects_data))
                 if expects_data:
                     data_for = span
+                    self._cmgs_span = span
 
     def _cmgs_data_expected(self, command: str) -> bool:
         if not command.upper().startswith("AT+CMGS="):
@@ -665,6 +695,7 @@ class SimulatedModem:
             return self._ok()
         if upper in ("AT+CHUP", "ATH", "ATH0"):
             self.hung_up = True
+            self.active_call = None
             return self._ok()
         if upper in ("ATE0", "ATE1"):
             state.echo = upper == "ATE1"
@@ -701,6 +732,8 @@ class SimulatedModem:
             return self._ok("+CLIP: (0,1)")
         if upper.startswith("AT+CNMI"):
             return self._cnmi(upper)
+        if upper.startswith("AT+CLCC"):
+            return self._clcc(upper)
         if command in family.switches:
             state.switches.add(command)
             return self._ok()
@@ -744,6 +777,27 @@ class SimulatedModem:
             self.state.cmee = int(upper[-1]) if upper[-1].isdigit() else 0
             return self._ok()
         self.emit("ERROR")
+
+    def _clcc(self, upper: str) -> None:
+        """27.007 §7.18: AT+CLCC lists the current calls, one line each in the family's form, and a
+        bare OK when there is none; the test form answers OK (or "+CLCC: (0-1)" where AT+CLCC=1
+        turns on +CLCC URCs, as on SIMCom: ModemManager plugins/simtech). A family without a call
+        list (`call_list` empty) answers ERROR to every form."""
+        family = self.family
+        if not family.call_list:
+            return self.emit("ERROR")
+        urcs = "AT+CLCC=1" in family.switches
+        if upper == "AT+CLCC=?":
+            return self._ok("+CLCC: (0-1)") if urcs else self._ok()
+        if upper in ("AT+CLCC=0", "AT+CLCC=1") and urcs:
+            (self.state.switches.add if upper.endswith("1") else self.state.switches.discard)("AT+CLCC=1")
+            return self._ok()
+        if upper != "AT+CLCC":
+            return self.emit("ERROR")
+        call = self.active_call
+        if call is None:
+            return self._ok()
+        return self._ok(family.call_list.format(stat=call.stat, number=call.number, toa=call.toa))
 
     def _cmgf(self, upper: str) -> None:
         """27.005 §3.2.3: 0 PDU mode, 1 text mode."""

@@ -10,7 +10,8 @@ from datetime import datetime, timedelta, timezone
 
 from hypothesis import given, settings, strategies as st
 
-from agent.rules.call_tracker import CallTracker
+from agent.events import CallListed
+from agent.rules.call_tracker import LIST_SIGNAL, CallListing, CallTracker
 from agent.modem.dialects import dialect_named
 from agent.modem.urc import parse_urc
 
@@ -190,3 +191,133 @@ def test_missed_call_line_after_a_withheld_call_is_another_caller():
     play(tracker, [(0, "RING"), (0.1, '+CLIP: "",128,,,,1'), (3, "MISSED_CALL: 01:45PM ")])
     [call] = play(tracker, [(3.5, "MISSED_CALL: 01:46PM +447911123456")])
     assert call.raw_number == "+447911123456"
+
+
+# ---- the call list (AT+CLCC, asked by the modem worker while a call rings) -------------------------
+
+CLIP_A = '+CLIP: "+447911123456",145'
+
+
+def listing(lines: list[str], asked_at: float, answered_at: float | None = None, trusted: bool = False) -> CallListing:
+    """An AT+CLCC answer as Modem.call_list gives it: its +CLCC lines parsed."""
+    calls = tuple(event for event in (parse_urc(line) for line in lines) if isinstance(event, CallListed))
+    return CallListing(calls, asked_at, asked_at + 0.01 if answered_at is None else answered_at, trusted)
+
+
+def answer(tracker: CallTracker, lines: list[str], asked_at: float, trusted: bool = False):
+    return tracker.list_answer(listing(lines, asked_at, trusted=trusted), T0 + timedelta(seconds=asked_at + 0.01))
+
+
+def test_a_call_that_left_the_list_is_over_long_before_the_ring_time_out():
+    tracker = CallTracker(dialect_named("generic"), margin=3.0)
+    play(tracker, [(0, "RING"), (0.1, CLIP_A)])
+    assert answer(tracker, ['+CLCC: 1,1,4,0,0,"+447911123456",145'], 1.0) is None      # still ringing
+    assert tracker.call is not None and tracker.call.listed
+    call = answer(tracker, [], 2.0)                                                      # a bare OK: gone
+    assert call is not None and call.end_signal == LIST_SIGNAL == "AT+CLCC"
+    assert (call.raw_number, call.rings, call.answered) == ("+447911123456", 1, False)
+    assert call.ended_at == T0 + timedelta(seconds=2.0)        # when the list was asked for
+    assert tracker.call is None and tracker.tick(60, T0) is None
+
+
+def test_stat_6_in_the_list_ends_the_call():
+    tracker = CallTracker(dialect_named("generic"))
+    play(tracker, [(0, "RING"), (0.1, CLIP_A)])
+    call = answer(tracker, ['+CLCC: 1,1,6,0,0,"+447911123456",145'], 1.0)
+    assert call is not None and call.end_signal == "AT+CLCC"
+
+
+def test_stat_0_marks_the_call_answered_and_it_ends_when_it_leaves_the_list():
+    tracker = CallTracker(dialect_named("generic"), margin=3.0)
+    play(tracker, [(0, "RING"), (0.1, CLIP_A)])
+    assert answer(tracker, ['+CLCC: 1,1,0,0,0,"+447911123456",145'], 1.0) is None
+    assert tracker.tick(100, T0) is None                       # an answered call never times out
+    call = answer(tracker, [], 101.0, trusted=True)
+    assert call is not None and call.answered and call.end_signal == "AT+CLCC"
+
+
+def test_an_empty_list_is_not_believed_for_a_call_never_listed():
+    """A modem that answers a bare OK while a call rings would otherwise end every call at once."""
+    tracker = CallTracker(dialect_named("generic"), margin=3.0)
+    play(tracker, [(0, "RING"), (0.1, CLIP_A)])
+    assert answer(tracker, [], 1.0) is None and tracker.call is not None
+    call = tracker.tick(9.1, T0 + timedelta(seconds=9.1))
+    assert call is not None and call.end_signal == "ring-timeout"
+
+
+def test_an_empty_list_is_believed_once_the_modem_has_listed_a_ringing_call():
+    tracker = CallTracker(dialect_named("generic"), margin=3.0)
+    play(tracker, [(0, "RING"), (0.1, CLIP_A)])
+    call = answer(tracker, [], 1.0, trusted=True)
+    assert call is not None and call.end_signal == "AT+CLCC"
+
+
+def test_a_ring_after_the_list_was_asked_for_outweighs_an_empty_list():
+    tracker = CallTracker(dialect_named("generic"), margin=3.0)
+    play(tracker, [(0, "RING"), (0.1, CLIP_A), (5.0, "RING")])
+    assert tracker.list_answer(listing([], asked_at=4.9, answered_at=5.1, trusted=True), T0) is None
+    assert tracker.call is not None and tracker.call.rings == 2
+
+
+def test_a_list_answer_after_the_call_ended_by_a_line_is_ignored():
+    tracker = CallTracker(dialect_named("sim800"))
+    [ended] = play(tracker, [(0, "RING"), (0.1, CLIP_A), (2, "NO CARRIER")])
+    assert answer(tracker, [], 2.5, trusted=True) is None
+    assert play(tracker, [(3, "NO CARRIER")]) == []            # and the late end line is still the same call
+
+
+def test_another_caller_ringing_in_the_list_ends_the_first_and_starts_the_second():
+    tracker = CallTracker(dialect_named("generic"), margin=3.0)
+    play(tracker, [(0, "RING"), (0.1, CLIP_A)])
+    call = answer(tracker, ['+CLCC: 1,1,4,0,0,"+447911222333",145'], 1.0)
+    assert call is not None and call.raw_number == "+447911123456" and call.end_signal == "AT+CLCC"
+    assert tracker.call is not None and tracker.call.raw_number == "+447911222333" and tracker.call.listed
+
+
+def test_data_calls_and_outgoing_calls_in_the_list_are_not_the_ringing_call():
+    tracker = CallTracker(dialect_named("generic"), margin=3.0)
+    play(tracker, [(0, "RING"), (0.1, CLIP_A)])
+    lines = ['+CLCC: 2,1,4,1,0,"+447911123456",145', '+CLCC: 1,0,0,0,0,"+447911123456",145']   # data; MO active
+    call = answer(tracker, lines, 1.0, trusted=True)
+    assert call is not None and not call.answered
+
+
+def test_a_number_unknown_in_the_list_is_the_ringing_call():
+    tracker = CallTracker(dialect_named("generic"), margin=3.0)
+    play(tracker, [(0, "RING"), (0.1, CLIP_A)])
+    assert answer(tracker, ["+CLCC: 1,1,4,0,0"], 1.0) is None and tracker.call.listed
+
+
+def test_a_clcc_urc_of_a_ringing_call_counts_as_listed():
+    tracker = CallTracker(dialect_named("sim800"), margin=3.0)
+    play(tracker, [(0, '+CLCC: 1,1,4,0,0,"07911123456",129,""'), (0.1, "RING")])
+    call = answer(tracker, [], 1.5)
+    assert call is not None and call.end_signal == "AT+CLCC"
+
+
+LIST_ANSWERS = st.lists(st.sampled_from([
+    '+CLCC: 1,1,4,0,0,"07911123456",129', '+CLCC: 1,1,0,0,0,"07911123456",129', '+CLCC: 1,1,6,0,0,"07911123456",129',
+    '+CLCC: 1,1,4,0,0,"07911222333",129', '+CLCC: 1,0,2,0,0,"0123456789",129', "+CLCC: 1,1,5,0,0"]), max_size=3)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.tuples(st.floats(0, 2), LINES), st.tuples(st.floats(0, 2), LIST_ANSWERS,
+                                                                      st.booleans())), max_size=30))
+def test_list_answers_never_make_more_calls_than_were_seen(steps):
+    """Lines and call-list answers mixed at random: never more calls than ring bursts, orphan end
+    lines and callers the lists named; nothing raises."""
+    tracker = CallTracker(dialect_named("generic"), margin=3.0)
+    at, ended, starts = 0.0, [], 0
+    for step in steps:
+        at += step[0]
+        wall = T0 + timedelta(seconds=at)
+        ticked = tracker.tick(at, wall)
+        ended += [ticked] if ticked else []
+        if isinstance(step[1], str):
+            starts += step[1].startswith(("RING", "+CRING", "+CLIP", "+CLCC: 1,1,4", "MISSED_CALL", "+CLCC: 1,1,6"))
+            done = tracker.feed(parse_urc(step[1]), at, wall)
+        else:
+            starts += sum(1 for text in step[1] if ",1,4," in text or ",1,5," in text)
+            done = tracker.list_answer(listing(step[1], at, trusted=step[2]), wall)
+        ended += [done] if done else []
+    assert len(ended) <= starts
