@@ -18,7 +18,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from agent.config import DAYS, parse_range
 from agent.errors import TemplateError
 from agent.rules.hours import describe_next_open, parse_hours
-from agent.rules.numbers import pretty
+from agent.rules.numbers import pretty, to_e164
 from agent.rules.templates import SAMPLE_VALUES, check_template, format_call_time, render
 from agent.sms.pdu import PduError, segment_info
 from web import shop_settings, web_context
@@ -192,7 +192,9 @@ def _line(posted: bool):
         if rings not in RING_OUT_CHOICES:
             errors["ring_out_after_rings"] = "Choose a number of rings from the list."
         box = ""
-        if typed_box:
+        if typed_box and own_number and to_e164(typed_box, shop_settings().country) == own_number:
+            box = own_number          # as the SIM gave it, even where phonenumbers does not know the range
+        elif typed_box:
             box, error = read_number(typed_box)
             if error:
                 errors["box_number"] = error
