@@ -28,7 +28,7 @@ __all__ = ["create_app", "serve", "WebContext", "web_context", "shop_settings", 
 
 PAGE_SIZE = 50
 SECRET_KEY_SETTING = "web_secret_key"
-CONTENT_SECURITY_POLICY = ("default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:;"
+CONTENT_SECURITY_POLICY = ("default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; connect-src 'self';"
                            " form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 
 
