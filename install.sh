@@ -12,18 +12,22 @@ CONFIG_FILE=/etc/textback/config.toml
 DATA_DIR=/var/lib/textback
 UNIT_FILE=/etc/systemd/system/textback.service
 REBIND_UNITS=(textback-usb-rebind.path textback-usb-rebind.service)
+MDNS_UNIT=textback-mdns.service
+AVAHI_FILE=/etc/avahi/services/textback.service
 RULES_FILE=/etc/udev/rules.d/99-textback-modem.rules
 COMMAND_LINK=/usr/local/bin/textback
-# usb-modeswitch turns Huawei and other sticks from "CD-ROM" mode into a modem.
-APT_PACKAGES=(python3 python3-venv python3-pip sqlite3 usb-modeswitch)
+# usb-modeswitch turns Huawei and other sticks from "CD-ROM" mode into a modem; avahi makes
+# textback.local findable on the shop's network; the operator list suggests the country from the SIM.
+APT_PACKAGES=(python3 python3-venv python3-pip sqlite3 usb-modeswitch avahi-daemon avahi-utils
+  mobile-broadband-provider-info)
 # Debian's own Python (what apt installs), not whatever python3 comes first on root's PATH:
 # the service user must be able to run it, and a pyenv/conda Python under /root is off limits.
 PYTHON="${TEXTBACK_PYTHON:-$(command -v /usr/bin/python3 || command -v python3 || echo python3)}"
 ACTION=install
 PURGE=false
 USB_SERIAL="${TEXTBACK_USB_SERIAL:-false}"
-CONFIG_CREATED=false
 SERVICE_STARTED=false
+SETUP_LINES=""
 SHOP_NAME="${TEXTBACK_NAME:-}"
 PASSWORD="${TEXTBACK_PASSWORD:-}"
 TEMP_PATHS=()
@@ -37,7 +41,9 @@ Usage: sudo ./install.sh [--usb-serial]    install or update TextBack (safe to r
                 /dev/textback-modem; only if no other such adapter is plugged in
   --uninstall   remove the program, service and udev rules; keep $CONFIG_FILE and $DATA_DIR
   --purge       with --uninstall: also delete the config, the data and the textback user
-Environment: TEXTBACK_NAME, TEXTBACK_PASSWORD answer the two questions without a terminal.
+Asks nothing: the shop's set-up happens on a phone, with the setup code printed at the end.
+Environment: TEXTBACK_NAME (the shop's name) and TEXTBACK_PASSWORD (the web password; then no
+setup code) for unattended installs.
 DESTDIR touches nothing outside it (no apt, users, systemctl, udevadm); its venv runs in place.
 TEXTBACK_PYTHON, TEXTBACK_VENV_ARGS, TEXTBACK_PIP_ARGS adjust how the venv is built.
 EOF
@@ -117,20 +123,6 @@ make_folders() {
   if ! in_destdir; then chown "$SERVICE_USER:$SERVICE_USER" "$DATA_DIR"; chmod 0750 "$DATA_DIR"; fi
 }
 
-ask_questions() {
-  # Questions only for a new config, only on a terminal, never in a DESTDIR tree; otherwise the
-  # TEXTBACK_NAME / TEXTBACK_PASSWORD environment variables (or nothing) answer them.
-  if [[ -e "$DESTDIR$CONFIG_FILE" ]] || in_destdir || [[ ! -t 0 ]]; then return; fi
-  [[ -n "$SHOP_NAME" ]] || read -r -p "Shop name, as customers know it (it goes in every text): " SHOP_NAME || true
-  while [[ -z "$PASSWORD" ]]; do
-    local again=""
-    read -r -s -p "Password for the web page (Enter to set it later): " PASSWORD || true; echo
-    if [[ -z "$PASSWORD" ]]; then break; fi
-    read -r -s -p "The same password again: " again || true; echo
-    if [[ "$PASSWORD" != "$again" ]]; then echo "The two did not match; try again."; PASSWORD=""; fi
-  done
-}
-
 install_program() {
   local venv="$DESTDIR$PREFIX/venv" src venv_args=() pip_args=()
   read -r -a venv_args <<<"${TEXTBACK_VENV_ARGS:-}"
@@ -200,8 +192,7 @@ install_config() {
   chmod 0640 "$tmp"
   if ! in_destdir; then chgrp "$SERVICE_USER" "$tmp"; fi
   mv "$tmp" "$target"
-  CONFIG_CREATED=true
-  note "Edit it for the time zone, country, opening hours and owner's phone: sudo nano $CONFIG_FILE"
+  note "The shop's name, country, hours and texts are set on a phone afterwards (setup code below)"
 }
 
 install_unit() {
@@ -212,6 +203,39 @@ install_unit() {
   for unit in "${REBIND_UNITS[@]}"; do install -m 0644 "$REPO_DIR/systemd/$unit" "$DESTDIR${UNIT_FILE%/*}/$unit"; done
   install -d -m 0755 "$DESTDIR$PREFIX/bin"
   install -m 0755 "$REPO_DIR/systemd/usb-rebind" "$DESTDIR$PREFIX/bin/usb-rebind"
+  install -m 0644 "$REPO_DIR/systemd/$MDNS_UNIT" "$DESTDIR${UNIT_FILE%/*}/$MDNS_UNIT"
+  install -m 0755 "$REPO_DIR/systemd/mdns-alias" "$DESTDIR$PREFIX/bin/mdns-alias"
+}
+
+web_port() {
+  "$DESTDIR$PREFIX/venv/bin/python" -c 'import sys, tomllib; print(tomllib.load(open(sys.argv[1], "rb")).get("web", {}).get("port", 8080))' "$DESTDIR$CONFIG_FILE" 2>/dev/null || echo 8080
+}
+
+install_mdns() {
+  # The web UI announced on the network (DNS-SD), with the port from the config.
+  say "Announcing the web page on the network (mDNS): $AVAHI_FILE"
+  install -d -m 0755 "$DESTDIR${AVAHI_FILE%/*}"
+  sed "s/__PORT__/$(web_port)/g" "$REPO_DIR/avahi/textback.service" >"$DESTDIR$AVAHI_FILE.new"
+  chmod 0644 "$DESTDIR$AVAHI_FILE.new"; mv "$DESTDIR$AVAHI_FILE.new" "$DESTDIR$AVAHI_FILE"
+}
+
+as_service_user() {
+  # Run the installed textback command as the service user, so what it writes is the service's.
+  runuser -u "$SERVICE_USER" -- "$PREFIX/bin/textback" "$@"
+}
+
+make_certificate() {
+  if in_destdir; then note "DESTDIR: the HTTPS certificate is made when the service first starts"; return; fi
+  say "Making (or renewing) the box's HTTPS certificate"
+  as_service_user certificate --config "$CONFIG_FILE" | sed 's/^/    /' \
+    || warn "no certificate yet; the service makes one at start (journalctl -u textback)"
+}
+
+make_setup_code() {
+  # While no web password is set, a one-time code lets the owner choose it on a phone.
+  if in_destdir; then note "DESTDIR: the setup code is made when the service first starts (textback setup-code)"; return; fi
+  SETUP_LINES="$(as_service_user setup-code --config "$CONFIG_FILE" 2>/dev/null)" \
+    || warn "could not make the setup code; later: sudo textback setup-code --config $CONFIG_FILE"
 }
 
 install_udev_rules() {
@@ -227,10 +251,7 @@ install_udev_rules() {
 
 set_password() {
   local later="sudo -u $SERVICE_USER $PREFIX/bin/textback passwd --config $CONFIG_FILE"
-  if [[ -z "$PASSWORD" ]]; then
-    if [[ "$CONFIG_CREATED" == true ]]; then note "No web password set yet. Set one with: $later"; fi
-    return
-  fi
+  if [[ -z "$PASSWORD" ]]; then return; fi
   if in_destdir; then note "DESTDIR: password not set (it lives in the database). Later: $later"; return; fi
   say "Setting the web password"
   # As the service user, so the database it creates belongs to the service.
@@ -260,6 +281,12 @@ start_service() {
   systemctl daemon-reload
   systemctl enable --quiet textback.service || die "systemctl enable failed: see systemctl status textback"
   systemctl enable --quiet --now textback-usb-rebind.path || warn "the USB re-bind helper could not be enabled (systemctl status textback-usb-rebind.path)"
+  systemctl try-reload-or-restart avahi-daemon.service 2>/dev/null || true
+  if [[ "$(hostname -s 2>/dev/null)" != textback ]]; then
+    if ! { systemctl enable --quiet "$MDNS_UNIT" && systemctl restart "$MDNS_UNIT"; }; then
+      warn "textback.local could not be published (systemctl status $MDNS_UNIT); use the box's address"
+    fi
+  fi
   # restart rather than start, so an update takes effect; it waits for the program's READY=1.
   systemctl restart textback.service \
     || die "the service did not start: see journalctl -u textback -n 50 --no-pager (fix, then run ./install.sh again)"
@@ -268,10 +295,17 @@ start_service() {
 
 print_summary() {
   if in_destdir; then say "Done: files laid out under $DESTDIR"; return; fi
-  local port
-  port="$("$PREFIX/venv/bin/python" -c 'import sys, tomllib; print(tomllib.load(open(sys.argv[1], "rb")).get("web", {}).get("port", 8080))' "$CONFIG_FILE" 2>/dev/null || echo 8080)"
+  local port address
+  port="$(web_port)"
+  address="$(hostname -I 2>/dev/null | awk '{print $1}')"
+  if [[ -z "$address" ]]; then address="<the box's IP address>"; fi
   if [[ "$SERVICE_STARTED" == true ]]; then say "TextBack is installed and running."; else say "TextBack is installed (not started)."; fi
-  note "Web page:   http://$(hostname).local:$port  (or http://<the Pi's IP address>:$port)"
+  note "Web page:   http://textback.local:$port  (or http://$address:$port)"
+  if [[ -n "$SETUP_LINES" ]]; then
+    say "Now take your phone, open the web page and type the setup code:"
+    printf '%s\n' "$SETUP_LINES" | sed 's/^/    /'
+    note "The browser warns once about the box's own certificate: its fingerprint is the one above."
+  fi
   note "Status:     systemctl status textback     Logs: journalctl -u textback -f"
   note "Check-up:   textback doctor --config $CONFIG_FILE"
   if [[ -e /dev/textback-modem ]]; then note "Modem port: /dev/textback-modem -> $(readlink -f /dev/textback-modem)"
@@ -282,7 +316,8 @@ uninstall() {
   say "Removing TextBack${DESTDIR:+ from $DESTDIR}"
   if ! in_destdir && have_systemd; then systemctl disable --now textback.service 2>/dev/null || true; fi
   if ! in_destdir && have_systemd; then systemctl disable --now textback-usb-rebind.path 2>/dev/null || true; fi
-  rm -f "$DESTDIR$UNIT_FILE" "$DESTDIR$RULES_FILE"
+  if ! in_destdir && have_systemd; then systemctl disable --now "$MDNS_UNIT" 2>/dev/null || true; fi
+  rm -f "$DESTDIR$UNIT_FILE" "$DESTDIR$RULES_FILE" "$DESTDIR${UNIT_FILE%/*}/$MDNS_UNIT" "$DESTDIR$AVAHI_FILE"
   local unit
   for unit in "${REBIND_UNITS[@]}"; do rm -f "$DESTDIR${UNIT_FILE%/*}/$unit"; done
   rm -rf "$DESTDIR$PREFIX"
@@ -313,13 +348,15 @@ main() {
   check_python
   create_user
   make_folders
-  ask_questions
   install_program
   install_config
   install_unit
   install_udev_rules
+  install_mdns
   check_config
   set_password
+  make_certificate
+  make_setup_code
   start_service
   print_summary
 }

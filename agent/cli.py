@@ -75,7 +75,8 @@ def check_config(config_path: str) -> None:
     click.echo(f"  business: {config.business.name} ({config.business.country}, {config.business.timezone})")
     click.echo(f"  modem:    {config.modem.port} at {config.modem.baudrate} baud, family {config.modem.family}")
     click.echo(f"  database: {config.storage.database}")
-    click.echo(f"  web:      http://{config.web.host}:{config.web.port}/")
+    click.echo(f"  web:      {'https' if config.web.tls else 'http'}://{config.web.host}:{config.web.port}/"
+               f"{' (HTTPS and HTTP on one port)' if config.web.tls else ''}")
     click.echo(f"  rules:    delay {config.rules.delay_seconds} s, dedup {config.rules.dedup_hours} h")
 
 
@@ -139,7 +140,85 @@ def passwd(config_path: str) -> None:
         raise click.ClickException(str(error)) from None
     finally:
         store.close()
-    click.echo("Password set. Log in at http://<box address>:%d/" % config.web.port)
+    click.echo("Password set. Log in at %s://<box address>:%d/" % ("https" if config.web.tls else "http",
+                                                                   config.web.port))
+
+
+def as_data_owner(config: Config) -> None:
+    """Run as the owner of the data folder when started as root (sudo textback …), so files SQLite
+    or the certificate code creates stay the service's, never root's."""
+    if os.geteuid() != 0:
+        return
+    folder = Path(config.storage.database).resolve().parent
+    try:
+        owner = folder.stat()
+    except FileNotFoundError:
+        return
+    if owner.st_uid != 0:
+        os.setgid(owner.st_gid)
+        os.setuid(owner.st_uid)
+
+
+def _web_addresses(config: Config) -> list[str]:
+    from agent.tools.certificate import box_addresses, box_names
+
+    scheme = "https" if config.web.tls else "http"
+    names = [n for n in box_names() if n.endswith(".local")]
+    shown = [a for a in box_addresses() if ":" not in a and not a.startswith("127.")][:2]
+    return [f"{scheme}://{host}:{config.web.port}" for host in names + shown]
+
+
+@main.command("setup-code")
+@config_option
+@click.option("--reset", is_flag=True, help="Forgot the password: clear it, log out every browser, make a new code.")
+def setup_code(config_path: str, reset: bool) -> None:
+    """Show the one-time code that sets the web password on a phone (made while no password is set)."""
+    from agent.clock import SystemClock
+    from agent.store import Store
+    from agent.tools.certificate import read_certificate
+    from agent.tools.setup_code import ensure_code, reset_password
+
+    config = read_config(config_path)
+    as_data_owner(config)
+    store = Store.open(config.storage.database)
+    try:
+        now = SystemClock().now()
+        code = reset_password(store, now) if reset else ensure_code(store, now)
+    finally:
+        store.close()
+    if code is None:
+        click.echo("A web password is set, so no setup code is needed. Forgot it? "
+                   f"textback setup-code --reset --config {config.source}")
+        return
+    if reset:
+        click.echo("Password cleared; every browser is logged out.")
+    click.echo(f"Setup code: {code}")
+    click.echo("Open " + "  or  ".join(_web_addresses(config)) + " on a phone and type it.")
+    state = read_certificate(config)
+    if state is not None:
+        click.echo(f"Certificate fingerprint (SHA-256): {state.fingerprint}")
+
+
+@main.command()
+@config_option
+def certificate(config_path: str) -> None:
+    """Make or renew the box's HTTPS certificate ([web] tls) and print its fingerprint."""
+    from agent.clock import SystemClock
+    from agent.tools.certificate import ensure_certificate
+
+    config = read_config(config_path)
+    if not config.web.tls:
+        click.echo(f"[web] tls = false in {config.source}: no certificate is used.")
+        return
+    as_data_owner(config)
+    try:
+        state = ensure_certificate(config, SystemClock().now())
+    except ConfigError as error:
+        raise ConfigProblem(str(error)) from None
+    click.echo(f"Certificate {state.cert_path} ({state.action}), valid until {state.not_after:%Y-%m-%d}")
+    click.echo(f"Fingerprint (SHA-256): {state.fingerprint}")
+    if state.ca_path is not None:
+        click.echo(f"To trust it on a phone: {state.ca_path} (SHA-256 {state.ca_fingerprint})")
 
 
 @main.command()

@@ -64,7 +64,7 @@ def demo_config(folder: Path, port: str, web_port: int) -> Config:
     return parse_config({
         "modem": {"port": port, "ring_timeout_margin": 1.0},
         "storage": {"database": str(folder / "demo.db")},
-        "web": {"host": "127.0.0.1", "port": web_port},
+        "web": {"host": "127.0.0.1", "port": web_port, "tls": False},    # on this computer only
         "business": {"name": "Brightside Dental", "timezone": "Europe/London", "country": "GB"},
         "rules": {"delay_seconds": 0, "dedup_hours": 24},
         "hours": {day: ["00:00-24:00"] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")},
@@ -102,10 +102,10 @@ def _play(scene: Scene, sim: SimulatedModem, store: Store) -> str:
 
 def _start_web(config: Config, store: Store) -> str | None:
     from agent.passwords import set_password
-    from agent.daemon.runner import start_web
+    from web.server import start_server
 
     set_password(store, DEMO_PASSWORD, SystemClock().now())
-    start_web(config, host=config.web.host, port=config.web.port)
+    start_server(config, host=config.web.host, port=config.web.port)
     return f"http://{config.web.host}:{config.web.port}/"
 
 

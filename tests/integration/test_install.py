@@ -83,9 +83,12 @@ def test_layout(installed):
     for relative in ("opt/textback/venv/bin/python", "opt/textback/bin/textback",
                      "etc/textback/config.toml", "etc/systemd/system/textback.service",
                      "etc/udev/rules.d/99-textback-modem.rules", "opt/textback/bin/usb-rebind",
-                     "etc/systemd/system/textback-usb-rebind.path", "etc/systemd/system/textback-usb-rebind.service"):
+                     "etc/systemd/system/textback-usb-rebind.path", "etc/systemd/system/textback-usb-rebind.service",
+                     "etc/systemd/system/textback-mdns.service", "opt/textback/bin/mdns-alias",
+                     "etc/avahi/services/textback.service"):
         assert (root / relative).exists(), relative
     assert os.access(root / "opt/textback/bin/usb-rebind", os.X_OK)
+    assert os.access(root / "opt/textback/bin/mdns-alias", os.X_OK)
     data = root / "var/lib/textback"
     assert data.is_dir() and stat.S_IMODE(data.stat().st_mode) == 0o750
     assert stat.S_IMODE((root / "etc/textback/config.toml").stat().st_mode) == 0o640
@@ -160,12 +163,51 @@ def test_installed_command_runs_from_the_destdir_venv(installed):
     assert helped.returncode == 0, helped.stdout + helped.stderr
 
 
+def test_the_web_page_is_announced_over_mdns_on_the_configured_port(installed):
+    import xml.etree.ElementTree as ElementTree
+
+    service = ElementTree.parse(installed["root"] / "etc/avahi/services/textback.service").getroot()
+    found = {(s.findtext("type"), s.findtext("port")) for s in service.iter("service")}
+    assert found == {("_https._tcp", "8080"), ("_http._tcp", "8080")}
+    unit = (installed["root"] / "etc/systemd/system/textback-mdns.service").read_text()
+    assert "ExecStart=/opt/textback/bin/mdns-alias textback.local" in unit and "User=textback" in unit
+
+
+def test_the_installer_asks_nothing_and_points_to_the_phone(installed):
+    out = installed["first"].stdout
+    assert "nano" not in out and "set on a phone" in out
+    assert "setup code is made when the service first starts" in out     # DESTDIR: nothing written outside it
+
+
+def test_the_installed_command_makes_the_setup_code_and_the_certificate(installed, tmp_path):
+    root = installed["root"]
+    lent = os.pathsep.join(dict.fromkeys([sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]]))
+    env = {**os.environ, "PYTHONPATH": lent}
+    config = tmp_path / "config.toml"
+    config.write_text('[storage]\ndatabase = "data/textback.db"\n[web]\ntls = true\n')
+    command = [str(root / "opt/textback/bin/textback")]
+    made = subprocess.run(command + ["certificate", "--config", str(config)], env=env, capture_output=True,
+                          text=True, timeout=60, cwd="/")
+    assert made.returncode == 0, made.stdout + made.stderr
+    assert "(made)" in made.stdout and (tmp_path / "data/tls/cert.pem").exists()
+    shown = subprocess.run(command + ["setup-code", "--config", str(config)], env=env, capture_output=True,
+                           text=True, timeout=60, cwd="/")
+    assert shown.returncode == 0, shown.stdout + shown.stderr
+    code = shown.stdout.split("Setup code: ", 1)[1].split()[0]
+    assert len(code) == 7 and code[3] == "-"
+    assert "https://textback.local:8080" in shown.stdout and "Certificate fingerprint (SHA-256):" in shown.stdout
+    again = subprocess.run(command + ["setup-code", "--config", str(config)], env=env, capture_output=True,
+                           text=True, timeout=60, cwd="/")
+    assert f"Setup code: {code}" in again.stdout                        # the same code until it is used
+
+
 def test_uninstall_keeps_config_and_data_then_purge_removes_them(installed, tmp_path):
     root = tmp_path / "copy"
     shutil.copytree(installed["root"], root, symlinks=True)
     removed = run_installer(root, "--uninstall")
     assert removed.returncode == 0, removed.stdout + removed.stderr
-    for gone in ("opt/textback", "etc/systemd/system/textback.service", "etc/udev/rules.d/99-textback-modem.rules"):
+    for gone in ("opt/textback", "etc/systemd/system/textback.service", "etc/udev/rules.d/99-textback-modem.rules",
+                 "etc/systemd/system/textback-mdns.service", "etc/avahi/services/textback.service"):
         assert not (root / gone).exists(), gone
     assert (root / "etc/textback/config.toml").read_text() == installed["edited"]
     assert (root / "var/lib/textback").is_dir()
@@ -189,5 +231,6 @@ def test_script_syntax():
 
 @pytest.mark.skipif(shutil.which("shellcheck") is None, reason="shellcheck is not installed")
 def test_shellcheck():
-    done = subprocess.run(["shellcheck", "-x", str(INSTALL)], capture_output=True, text=True, timeout=60)
+    done = subprocess.run(["shellcheck", "-x", str(INSTALL), str(REPO / "systemd/mdns-alias")], capture_output=True,
+                          text=True, timeout=60)
     assert done.returncode == 0, done.stdout
