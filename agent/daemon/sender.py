@@ -167,15 +167,15 @@ class Sender:
             reference = self.modem.send_pdu(part.tpdu_length, part.hex)
         except CommandError as error:
             self.current = None
-            self._after_send(lambda: self._refused(message, error))
+            self._after_send(lambda error=error: self._refused(message, error))
             return True
         except ModemError as error:
             self.current = None
             if error.after_pdu or flight.next_part > 0:
-                self._after_send(lambda: self.store.mark_ambiguous(
+                self._after_send(lambda error=error: self.store.mark_ambiguous(
                     message.id, f"no confirmation from the modem ({error}); not resent"))
             else:
-                self._after_send(lambda: self._retry(message, None, f"modem not ready: {error}"))
+                self._after_send(lambda error=error: self._retry(message, None, f"modem not ready: {error}"))
             raise
         flight.refs.append(reference if reference is not None else -1)
         flight.next_part += 1

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import threading
 from contextlib import contextmanager
-from datetime import datetime
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Iterator
 
 import sqlite_utils
 
-from agent.clock import parse_utc, utc_iso
 from agent.errors import StorageError
 from agent.store.calls import CallQueries
 from agent.store.conversations import ConversationQueries

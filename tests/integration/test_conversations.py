@@ -83,7 +83,7 @@ def test_the_owners_answer_reaches_the_customer(start_agent):
     assert answer.text == "Yes, 3pm works"
     kinds = [row.kind for row in agent.store.messages_for(CUSTOMER)]
     assert kinds == ["sms", "owner_answer"]
-    wait_for(lambda: agent.store.messages_for(CUSTOMER)[1]["status"] == "sent", 5, "the answer marked sent")
+    wait_for(lambda: agent.store.messages_for(CUSTOMER)[1].status == "sent", 5, "the answer marked sent")
 
 
 def test_a_reply_from_the_owners_number_is_not_relayed(start_agent):

@@ -52,7 +52,7 @@ def test_transient_cms_errors_are_retried_then_sent_once(start_agent):
     [call] = agent.wait_calls(1)
     wait_for(lambda: agent.store.message(call.message_id).status == "sent", 5, "sent")
     message = agent.store.message(call.message_id)
-    assert message["attempts"] == 3 and len(agent.sim.sent) == 1 and text.number == "+447911123456"
+    assert message.attempts == 3 and len(agent.sim.sent) == 1 and text.number == "+447911123456"
 
 
 def test_permanent_cms_error_fails_with_code_and_meaning(start_agent):
@@ -62,7 +62,7 @@ def test_permanent_cms_error_fails_with_code_and_meaning(start_agent):
     [call] = agent.wait_calls(1)
     wait_for(lambda: agent.store.message(call.message_id).status == "failed", 5, "failed")
     message = agent.store.message(call.message_id)
-    assert message["error_code"] == 21 and message["error_text"] == "short message transfer rejected"
+    assert message.error_code == 21 and message.error_text == "short message transfer rejected"
     assert agent.sim.sent == []
 
 
@@ -124,7 +124,7 @@ def test_full_disk_still_texts_and_records_once_there_is_room(start_agent):
         fill(conn, "INSERT INTO calls (raw_number, started_at, ended_at, end_signal, outcome, created_at)"
                    " VALUES ('x', 'x', 'x', 'filler', 'skipped', 'x')")
         fill(conn, "INSERT INTO messages (direction, number, body, kind, status, created_at)"
-                   " VALUES ('out', 'x', 'x', 'filler', 'cancelled', 'x')")
+                   " VALUES ('out', 'x', 'x', 'reply', 'cancelled', 'x')")
     agent.sim.call("+447911123456", rings=2)
     wait_for(lambda: [s for s in agent.sim.sent if s.number == "+447911123456"], 10, "the text sent from memory")
     wait_for(lambda: [s for s in agent.sim.sent if s.number == "+447911000001"], 5, "the owner told")
@@ -135,7 +135,7 @@ def test_full_disk_still_texts_and_records_once_there_is_room(start_agent):
             each.execute("PRAGMA max_page_count = 1073741823")
         conn.execute("DROP TABLE filler")
         conn.execute("DELETE FROM calls WHERE end_signal = 'filler'")
-        conn.execute("DELETE FROM messages WHERE kind = 'filler'")
+        conn.execute("DELETE FROM messages WHERE number = 'x'")
     wait_for(lambda: agent.service.recorder.holding == 0, 5, "the held call written")
     [call] = agent.wait_calls(1)
     assert call.number == "+447911123456" and call.outcome == "texted"

@@ -21,7 +21,7 @@ def test_missed_call_gets_one_text_naming_the_business(start_agent, family):
     assert call.outcome == "texted" and call.number == "+447911123456" and call.rings == 3
     message = agent.store.message(call.message_id)
     wait_for(lambda: agent.store.message(call.message_id).status == "sent", what="message marked sent")
-    assert message["body"] == text.text
+    assert message.body == text.text
 
 
 def test_silent_family_call_ends_within_ring_interval_plus_margin(start_agent):

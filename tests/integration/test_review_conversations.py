@@ -79,8 +79,8 @@ def test_stop_while_the_missed_call_text_waits_out_its_delay(start_agent):
     texts = sent_to(agent, CUSTOMER)
     assert len(texts) == 1 and "you won't get any more texts" in texts[0].text
     missed_text = agent.store.message(call.message_id)
-    assert missed_text["status"] == "cancelled"
-    assert "opted out" in (missed_text["error_text"] or "")
+    assert missed_text.status == "cancelled"
+    assert "opted out" in (missed_text.error_text or "")
     # and a later missed call, dedup off: still nothing
     agent.sim.call(CUSTOMER, rings=1)
     calls = agent.wait_calls(2)

@@ -54,7 +54,7 @@ def test_sms_arriving_during_a_stalled_command_is_read_and_relayed_never_deleted
     wait_for(lambda: inbound(agent, CALLER), 30, "the SMS read and stored")
     wait_for(lambda: sim_is_empty(agent.sim), 10, "deleted after it was stored")
     [message] = inbound(agent, CALLER)
-    assert message["body"] == "Can you fix a cracked screen today?"
+    assert message.body == "Can you fix a cracked screen today?"
     drained(agent)
     relays = [t for t in agent.sim.sent if t.number == OWNER]
     assert len(relays) == 1 and "cracked screen" in relays[0].text
@@ -80,7 +80,7 @@ def test_picture_reply_is_a_picture_message_and_no_binary_is_relayed(start_agent
     wait_for(lambda: sim_is_empty(agent.sim), 10, "the SIM emptied")
     drained(agent)
     [message] = inbound(agent, CALLER)
-    assert message["kind"] == "mms" and "picture message" in message["body"]
+    assert message.kind == "mms" and "picture message" in message.body
     [relay] = [t for t in agent.sim.sent if t.number == OWNER]
     assert "picture message" in relay.text
     assert all(ch.isprintable() or ch == "\n" for ch in relay.text) and "http" not in relay.text and "TYPE=PLMN" not in relay.text
@@ -105,7 +105,7 @@ def test_old_sims_inbox_is_history_and_nothing_is_sent(start_agent, tmp_path):
         assert not agent.store.is_opted_out("+447911555002")
         for number in ("+447911555001", "+447911555002", "+447911555003"):
             [message] = inbound(agent, number)
-            assert message["kind"] == "history" and message["relay"] is None
+            assert message.kind == "history" and message.relay is None
         assert agent.store.sim_history_count() == 5
         agent.sim.receive_sms(CALLER, "Stop")              # a new STOP still counts
         wait_for(lambda: agent.store.is_opted_out(CALLER), 10, "a new STOP honoured")

@@ -98,7 +98,7 @@ def test_text_waits_for_the_configured_delay(start_agent):
     assert call.outcome == "texted" and agent.sim.sent == []
     wait_for(lambda: agent.sim.sent, timeout=4, what="the delayed text")
     message = agent.store.message(call.message_id)
-    assert message["status"] in ("sent", "sending")
+    assert message.status in ("sent", "sending")
 
 
 def test_caller_ringing_again_inside_the_delay_gets_one_text(start_agent):

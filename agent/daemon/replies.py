@@ -1,0 +1,149 @@
+"""Acting on a whole received message, inside the transaction that stored it: opt-outs, automatic
+answers, the relay to the owner, and the owner's commands. What to do is agent.rules.replies;
+this module only carries it out, so a PDU read twice is acted on once."""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from agent.clock import parse_utc
+from agent.errors import TemplateError
+from agent.rules.keywords import owner_command
+from agent.rules.numbers import pretty, to_e164
+from agent.rules.replies import (ReplyFacts, ReplyPlan, answers_allowed, owner_notes_allowed, plan_reply,
+                                 relay_refusal, shorten_for_relay)
+from agent.rules.settings import Settings
+from agent.rules.templates import DEFAULT_TEMPLATES, placeholder_values, render
+from agent.rules.vocabulary import InKind, OutKind, Relay
+from agent.store import Store, Transaction
+
+__all__ = ["Replies", "Received", "PARTIAL_ANSWER", "USAGE"]
+
+log = logging.getLogger(__name__)
+
+HOUR = timedelta(hours=1)
+PARTIAL_ANSWER = "TextBack: part of your message never arrived, so nothing was sent. Please send it again."
+USAGE = "TextBack: to answer #12 send R 12 <your answer>. To text any number send @07911123456 <text>."
+NO_SUCH_MESSAGE = "TextBack: there is no customer message #{id}. Send R <number> <your answer>."
+BAD_NUMBER = "TextBack: {number} is not a phone number I can text. Send @07911123456 <text>."
+OPTED_OUT = "TextBack: {caller} has opted out (STOP); your answer was not sent."
+
+
+@dataclass(frozen=True)
+class Received:
+    """A whole message just stored: its id and what the rules need to know."""
+    id: int
+    number: str
+    body: str
+    partial: bool
+    carrier: bool
+
+
+class Replies:
+    def __init__(self, store: Store, unsaved_optouts: set[str]):
+        self.store = store
+        self.unsaved_optouts = unsaved_optouts
+
+    def act(self, tx: Transaction, settings: Settings, sms: Received, now: datetime) -> None:
+        plan = plan_reply(ReplyFacts(number=sms.number, body=sms.body, partial=sms.partial, carrier=sms.carrier,
+                                     owner_phone=settings.owner_phone,
+                                     opted_out=not sms.carrier and self.store.is_opted_out(sms.number)))
+        if plan.kind == InKind.CARRIER:
+            log.info("message %d from %s is carrier noise: stored, not relayed", sms.id, sms.number)
+            return
+        if plan.kind != InKind.SMS:
+            self.store.set_inbound_kind(tx, sms.id, plan.kind)
+        if plan.owner_partial:
+            return self._tell_owner(tx, settings, sms, PARTIAL_ANSWER, now)
+        if plan.owner_command:
+            return self._owner(tx, settings, sms, now)
+        self._carry_out(tx, settings, sms, plan, now)
+
+    def _carry_out(self, tx: Transaction, settings: Settings, sms: Received, plan: ReplyPlan, now: datetime) -> None:
+        answer = plan.answer
+        if plan.optout:
+            self.unsaved_optouts.discard(sms.number)       # the store has it now
+            if not self.store.add_optout_in(tx, sms.number, now, sms.body.strip()[:40]):
+                answer = None                              # opted out before: confirmed then
+            else:
+                log.info("%s opted out (message %d)", sms.number, sms.id)
+        if plan.optin:
+            self.store.remove_optout_in(tx, sms.number)
+            self.unsaved_optouts.discard(sms.number)
+            log.info("%s opted back in (message %d)", sms.number, sms.id)
+        if answer is not None and self._answers_left(sms.number, now):
+            body = self._render(settings, answer, now)
+            self.store.queue_linked(tx, number=sms.number, body=body, kind=answer, now=now, reply_to=sms.id)
+        if plan.relay:
+            self.relay(tx, settings, sms, now)
+
+    def _answers_left(self, number: str, now: datetime) -> bool:
+        sent = self.store.texts_since((OutKind.HELP, OutKind.OPTIN_CONFIRM, OutKind.OPTOUT_CONFIRM), now - HOUR, number)
+        if not answers_allowed(sent):
+            log.warning("%s: %d automatic answers in the last hour; no more for now", number, sent)
+            return False
+        return True
+
+    def _render(self, settings: Settings, name: str, now: datetime, **values) -> str:
+        filled = placeholder_values(settings, now, ZoneInfo(settings.timezone), **values)
+        try:
+            return render(settings.templates.get(name, DEFAULT_TEMPLATES[name]), filled)
+        except TemplateError as error:
+            log.error("template %s cannot be filled (%s); using the default", name, error)
+            return render(DEFAULT_TEMPLATES[name], filled)
+
+    # ---- to and from the owner --------------------------------------------------------------------
+
+    def relay(self, tx: Transaction, settings: Settings, sms: Received, now: datetime) -> None:
+        refusal = relay_refusal(owner_phone=settings.owner_phone,
+                                from_caller=self.store.relayed_since(now - HOUR, sms.number),
+                                from_all=self.store.relayed_since(now - HOUR))
+        if refusal is not None:
+            relay, note = refusal
+            if relay != Relay.NO_OWNER:
+                log.warning("message %d from %s %s", sms.id, sms.number, note)
+            self.store.set_relay(tx, sms.id, relay, note)
+            return
+        called = self.store.latest_missed_call_at(sms.number)
+        body = self._render(settings, OutKind.OWNER_RELAY, now, call_at=parse_utc(called) if called else None,
+                            caller=sms.number, ref=sms.id, text=shorten_for_relay(sms.body))
+        if not called:
+            body = re.sub(r"\s*\((?:missed call\s*)?\)", "", body)   # "(missed call )" says nothing
+        self.store.queue_linked(tx, number=settings.owner_phone, body=body, kind=OutKind.OWNER_RELAY, now=now,
+                                reply_to=sms.id)
+        self.store.set_relay(tx, sms.id, Relay.RELAYED)
+        log.info("message %d from %s relayed to the owner", sms.id, sms.number)
+
+    def _owner(self, tx: Transaction, settings: Settings, sms: Received, now: datetime) -> None:
+        command = owner_command(sms.body)
+        if command is None:
+            return self._tell_owner(tx, settings, sms, USAGE, now)
+        if command.message_id is not None:
+            target = self.store.inbound_message(command.message_id)
+            if (target is None or target.kind in (InKind.CARRIER, InKind.OWNER)
+                    or not target.number.startswith("+")):
+                return self._tell_owner(tx, settings, sms, NO_SUCH_MESSAGE.format(id=command.message_id), now)
+            number, reply_to = target.number, target.id
+        else:
+            number = to_e164(command.number or "", settings.country)
+            if number is None or number == settings.owner_phone:
+                return self._tell_owner(tx, settings, sms, BAD_NUMBER.format(number=command.number), now)
+            reply_to = self.store.latest_inbound_id(number)
+        if self.store.is_opted_out(number):
+            caller = pretty(number, settings.country)
+            return self._tell_owner(tx, settings, sms, OPTED_OUT.format(caller=caller), now)
+        self.store.queue_linked(tx, number=number, body=command.text, kind=OutKind.OWNER_ANSWER, now=now,
+                                reply_to=reply_to)
+        log.info("owner's answer (message %d) queued to %s", sms.id, number)
+
+    def _tell_owner(self, tx: Transaction, settings: Settings, sms: Received, body: str, now: datetime) -> None:
+        sent = self.store.texts_since((OutKind.OWNER_USAGE,), now - HOUR)
+        if not owner_notes_allowed(sent):
+            log.warning("owner's message %d not understood; usage already sent %d times this hour", sms.id, sent)
+            return
+        self.store.queue_linked(tx, number=settings.owner_phone, body=body, kind=OutKind.OWNER_USAGE, now=now,
+                                reply_to=sms.id)

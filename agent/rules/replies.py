@@ -1,0 +1,95 @@
+"""What a received message means and what the box does about it: pure decisions, no I/O.
+
+In this order:
+1. carrier noise — an alphanumeric sender or a short code (at most 6 digits): kept, nothing else;
+2. from the owner's phone — a command (keywords.owner_command) or a short usage reply; never a
+   keyword: a "STOP" from the owner must not cut the owner off from the relays, and half an answer
+   is never forwarded to a customer;
+3. STOP and its spellings — opted out at once, one confirmation (only the first time);
+   START / UNSTOP / YES from an opted-out number — opted back in, one confirmation (from anyone
+   else it is an ordinary reply); HELP / INFO — the help text (never to an opted-out number);
+4. anything else — relayed to the owner's phone, within the rate limits below.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from agent.rules.keywords import classify
+from agent.rules.vocabulary import InKind, OutKind, Relay
+
+__all__ = ["ReplyFacts", "ReplyPlan", "plan_reply", "relay_refusal", "answers_allowed", "owner_notes_allowed",
+           "is_carrier", "RELAYS_PER_CALLER_PER_HOUR", "RELAYS_PER_HOUR", "OWNER_NOTES_PER_HOUR",
+           "ANSWERS_PER_NUMBER_PER_HOUR", "RELAY_TEXT_LIMIT", "shorten_for_relay"]
+
+RELAYS_PER_CALLER_PER_HOUR = 5
+RELAYS_PER_HOUR = 30
+OWNER_NOTES_PER_HOUR = 5             # usage replies and notices to the owner
+ANSWERS_PER_NUMBER_PER_HOUR = 3      # HELP answers and START/STOP confirmations to one number
+RELAY_TEXT_LIMIT = 600               # characters of a reply put in the relay; the inbox has it all
+
+
+@dataclass(frozen=True)
+class ReplyFacts:
+    number: str            # E.164 where readable
+    body: str
+    partial: bool          # a multipart message with parts missing
+    carrier: bool
+    owner_phone: str       # "" when not set
+    opted_out: bool
+
+
+@dataclass(frozen=True)
+class ReplyPlan:
+    kind: InKind                       # what the message is, as stored
+    optout: bool = False               # opt the number out (answer only if it was not before)
+    optin: bool = False                # opt the number back in
+    answer: OutKind | None = None      # the automatic answer, within ANSWERS_PER_NUMBER_PER_HOUR
+    relay: bool = False                # to the owner's phone, within the relay limits
+    owner_command: bool = False        # the owner's text: read it as a command
+    owner_partial: bool = False        # the owner's text lost a part: tell them, act on nothing
+
+
+def is_carrier(sender: str, toa: int) -> bool:
+    """An alphanumeric sender (type of number 5) or a short code: the network or a service, not a caller."""
+    digits = sender.lstrip("+")
+    return (toa >> 4) & 0x07 == 5 or not digits.isdigit() or len(digits) <= 6
+
+
+def plan_reply(facts: ReplyFacts) -> ReplyPlan:
+    if facts.carrier:
+        return ReplyPlan(InKind.CARRIER)
+    if facts.owner_phone and facts.number == facts.owner_phone:
+        return ReplyPlan(InKind.OWNER, owner_partial=facts.partial, owner_command=not facts.partial)
+    keyword = None if facts.partial else classify(facts.body)
+    if keyword == "stop":
+        return ReplyPlan(InKind.STOP, optout=True, answer=OutKind.OPTOUT_CONFIRM)
+    if keyword == "start" and facts.opted_out:
+        return ReplyPlan(InKind.START, optin=True, answer=OutKind.OPTIN_CONFIRM)
+    if keyword == "help":
+        return ReplyPlan(InKind.HELP, answer=None if facts.opted_out else OutKind.HELP)
+    return ReplyPlan(InKind.SMS, relay=True)
+
+
+def relay_refusal(*, owner_phone: str, from_caller: int, from_all: int) -> tuple[Relay, str] | None:
+    """Why a reply is not relayed (its Relay word and a note), or None when it may be.
+    from_caller / from_all: relays in the last hour from this number / from anyone."""
+    if not owner_phone:
+        return Relay.NO_OWNER, "not relayed: no owner phone set"
+    if from_caller >= RELAYS_PER_CALLER_PER_HOUR:
+        return Relay.LIMIT_CALLER, f"not relayed: more than {RELAYS_PER_CALLER_PER_HOUR} from this number in an hour"
+    if from_all >= RELAYS_PER_HOUR:
+        return Relay.LIMIT_ALL, f"not relayed: more than {RELAYS_PER_HOUR} in an hour"
+    return None
+
+
+def answers_allowed(sent_to_number_last_hour: int) -> bool:
+    return sent_to_number_last_hour < ANSWERS_PER_NUMBER_PER_HOUR
+
+
+def owner_notes_allowed(sent_last_hour: int) -> bool:
+    return sent_last_hour < OWNER_NOTES_PER_HOUR
+
+
+def shorten_for_relay(text: str) -> str:
+    return text if len(text) <= RELAY_TEXT_LIMIT else text[:RELAY_TEXT_LIMIT - 3] + "..."
