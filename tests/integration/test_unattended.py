@@ -269,3 +269,31 @@ def test_missed_calls_list_is_shown_after_an_outage_never_texted(start_agent):
     assert not [s for s in agent.sim.sent if s.number == "+447911555666"]
 
 
+
+
+def test_a_send_refused_while_the_database_is_locked_is_recorded_with_its_error_afterwards(start_agent):
+    """The modem refuses a text (+CMS ERROR 21) while another process holds the write lock: the
+    failure is owed, written once the lock goes (with its code), and the agent carries on."""
+    agent = start_agent("sim800")
+    agent.sim.cmgs_delay = 3.0
+    agent.sim.cms_errors.append(21)
+    agent.sim.call(CALLER, rings=2)
+    [call] = agent.wait_calls(1)
+    wait_for(lambda: agent.store.message(call.message_id).status == "sending", 10, "the text being sent")
+    locker = subprocess.Popen([sys.executable, "-c", (
+        "import sqlite3, sys, time\n"
+        f"c = sqlite3.connect({agent.config.storage.database!r}, isolation_level=None)\n"
+        "c.execute('BEGIN IMMEDIATE'); print('locked', flush=True); time.sleep(6); c.execute('COMMIT')\n")],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert locker.stdout.readline().strip() == "locked"
+        wait_for(lambda: agent.service.sender.owed, 10, "the refusal owed to the locked database")
+    finally:
+        locker.wait(20)
+        locker.stdout.close()
+    wait_for(lambda: agent.store.message(call.message_id).status == "failed", 15, "the refusal recorded")
+    message = agent.store.message(call.message_id)
+    assert message.error_code == 21 and "rejected" in (message.error_text or "")
+    agent.sim.cmgs_delay = 0.0
+    agent.sim.call(OTHER, rings=2)
+    wait_for(lambda: [s for s in agent.sim.sent if s.number == OTHER], 10, "the next caller texted")
