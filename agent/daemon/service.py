@@ -71,7 +71,8 @@ class Service:
         self.line_store.set_busy_timeout(0.25)
         self.store.set_busy_timeout(MODEM_STORE_BUSY)   # never let a locked database stall the modem long
         self.unsaved_optouts: set[str] = set()      # STOPs read while the database could not take them
-        self.recorder = CallRecorder(self.line_store, self.clock, on_recorded=on_missed_call,
+        self.on_missed_call = on_missed_call
+        self.recorder = CallRecorder(self.line_store, self.clock, on_recorded=self._recorded,
                                      unsaved_optouts=self.unsaved_optouts)
         self.line_worker = LineWorker(self.recorder, Inbound(self.line_store, self.clock, config.storage.import_max_age_hours,
                                                              self.unsaved_optouts), self.jobs, self.clock,
@@ -122,6 +123,13 @@ class Service:
         link = self.link
         if link is not None:
             link.interrupt(why)
+
+    def _recorded(self, call_id: int) -> None:
+        """A call is committed (by the line worker): its text may be due now, so the modem worker
+        stops waiting and looks at once."""
+        self.wake()
+        if self.on_missed_call is not None:
+            self.on_missed_call(call_id)
 
     def _progress(self) -> None:
         self.last_loop = self.clock.monotonic()

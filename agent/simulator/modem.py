@@ -123,6 +123,7 @@ class SimulatedModem:
         self.link_path = Path(link_path) if link_path else None
         self.state = _State(unlocked=pin is None)
         self.commands: list[str] = []
+        self.command_times: list[float] = []   # monotonic time each command line was taken, as `commands`
         self.submitted: list[Submitted] = []
         self.sent: list[SentSms] = []
         self.text_mode_sends: list[TextModeSend] = []
@@ -615,6 +616,7 @@ class SimulatedModem:
 
     def _take_command(self, raw: bytes, command: str, expects_data: bool) -> bool:
         """One command line; True when its answer waits for the data after a prompt."""
+        self.command_times.append(time.monotonic())
         self.commands.append(command)
         if self._is_silent():
             return expects_data
