@@ -6,6 +6,8 @@ The store hands out records, never rows; tests that check a table directly use t
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 
@@ -15,4 +17,20 @@ def rows(store: Any, sql: str, params: tuple = ()) -> list[sqlite3.Row]:
     try:
         return conn.execute(sql, params).fetchall()
     finally:
+        conn.close()
+
+
+@contextmanager
+def db_write(store: Any) -> Iterator[sqlite3.Connection]:
+    """Write to the database as another program would (its own connection, one transaction):
+    for setting up a state the agent's own code would take hours to reach."""
+    conn = sqlite3.connect(store.path, isolation_level=None, timeout=10)
+    conn.row_factory = sqlite3.Row
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        yield conn
+        conn.execute("COMMIT")
+    finally:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
         conn.close()

@@ -38,7 +38,7 @@ class DeliveryReports:
     def receive(self, report: StatusReport, pdu_hex: str, now: datetime) -> None:
         settings = self.store.load_settings()
         recipient = to_e164(report.recipient, settings.country) or report.recipient
-        with self.store.begin() as tx:
+        with self.store.transaction() as tx:
             sent = self.store.match_report(recipient, report.message_ref)
             new = self.store.add_report(tx, message_id=sent.id if sent else None, message_ref=report.message_ref,
                                         recipient=recipient, status=report.status, delivered=report.delivered,

@@ -129,7 +129,7 @@ class Inbound:
             ref, total, seq = -1, 1, 1
         else:
             ref, total, seq = concat.ref, concat.total, concat.seq
-        with self.store.begin() as tx:
+        with self.store.transaction() as tx:
             part_id = self.store.add_part(tx, sender=sms.sender, sender_toa=sms.sender_toa, sent_at=sms.sent_at,
                                           concat_ref=ref, total=total, seq=seq, text=sms.text,
                                           encoding=sms.encoding, now=now)
@@ -152,7 +152,7 @@ class Inbound:
         settings = self.store.load_settings()
         flushed = 0
         for sender, ref, total in self.store.overdue_part_groups(now - PARTIAL_TIMEOUT):
-            with self.store.begin() as tx:
+            with self.store.transaction() as tx:
                 parts = first_of_each(self.store.waiting_parts(sender, ref, total))
                 if parts:
                     log.warning("SMS from %s: %d of %d parts after %s; stored as partial", sender, len(parts),
@@ -192,7 +192,7 @@ class Inbound:
         concat = sms.concat
         ref, total, seq = (concat.ref, concat.total, concat.seq) if concat and concat.total > 1 else (-1, 1, 1)
         body = PICTURE_MESSAGE if content == "mms" else _describe(sms, content)
-        with self.store.begin() as tx:
+        with self.store.transaction() as tx:
             part_id = self.store.add_part(tx, sender=sms.sender, sender_toa=sms.sender_toa, sent_at=sms.sent_at,
                                           concat_ref=ref if ref != -1 else -2, total=total, seq=seq,
                                           text=f"{content}:{getattr(sms, 'data', b'').hex()}"[:4000],

@@ -2,7 +2,7 @@
 
 What leaves this package is a record (records.py, frozen dataclasses) or a plain value, never a
 row, a cursor or a connection. Writes that must commit together take a Transaction from
-Store.begin().
+Store.transaction().
 """
 
 from agent.store.conversations import Conversation

@@ -33,7 +33,7 @@ class CallQueries:
     def record_call(self, *, number: str | None, raw_number: str, toa: int | None, started_at: datetime,
                     ended_at: datetime, rings: int, end_signal: str, now: datetime) -> int:
         """Write ahead: the call is committed before anything is decided or queued for it."""
-        with self.transaction():
+        with self._write():
             return self.db["calls"].insert({
                 "number": number, "raw_number": raw_number, "toa": toa,
                 "started_at": utc_iso(started_at), "ended_at": utc_iso(ended_at), "rings": rings,
@@ -42,14 +42,14 @@ class CallQueries:
 
     def skip_call(self, call_id: int, reason: str) -> None:
         reason = SkipReason(reason)
-        with self.transaction() as conn:
+        with self._write() as conn:
             conn.execute("UPDATE calls SET outcome = 'skipped', skip_reason = ? WHERE id = ?", (reason, call_id))
 
     def queue_text_for_call(self, call_id: int, *, number: str, body: str, kind: str, due_at: datetime,
                             now: datetime, replace_message_id: int | None = None) -> int:
         """Queue the call's text and link it, in one transaction. A pending text for the same caller
         (replace_message_id) is cancelled in the same transaction: still one text."""
-        with self.transaction() as conn:
+        with self._write() as conn:
             if replace_message_id is not None:
                 self._cancel_in(conn, replace_message_id, "replaced by a newer call", SkipReason.SUPERSEDED)
             message_id = self._insert_out(conn, number=number, body=body, kind=kind, due_at=due_at,

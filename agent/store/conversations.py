@@ -80,6 +80,6 @@ class ConversationQueries:
 
     def mark_read(self, number: str) -> int:
         """Mark the number's received texts read; returns how many changed."""
-        with self.transaction() as conn:
+        with self._write() as conn:
             return conn.execute("UPDATE messages SET read = 1 WHERE number = ? AND direction = 'in' AND read = 0",
                                 (number,)).rowcount

@@ -61,7 +61,7 @@ class Store(CallQueries, OutboxQueries, InboxQueries, OptOutQueries, Conversatio
             self.conn.close()
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
+    def _write(self) -> Iterator[sqlite3.Connection]:
         """BEGIN IMMEDIATE … COMMIT: a write either lands whole (and durable) or not at all.
 
         A database locked by another program past the busy time-out, a full disk or a failing card
@@ -99,10 +99,11 @@ class Store(CallQueries, OutboxQueries, InboxQueries, OptOutQueries, Conversatio
             self.conn.execute(f"PRAGMA busy_timeout = {int(seconds * 1000)}")
 
     @contextmanager
-    def begin(self) -> Iterator[Transaction]:
+    def transaction(self) -> Iterator[Transaction]:
         """A write transaction for the layers above: one inbound message and everything it causes
-        commit together. The handle goes back into store methods (add_part, add_inbound …)."""
-        with self.transaction() as conn:
+        commit together. The handle only goes back into store methods (add_part, add_inbound …);
+        StorageError as for every write."""
+        with self._write() as conn:
             yield Transaction(conn)
 
     def _rows(self, sql: str, params: tuple | dict = ()) -> list[sqlite3.Row]:

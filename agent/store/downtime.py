@@ -41,7 +41,7 @@ class DowntimeQueries:
 
     def open_downtime(self, started_at: datetime, reason: str) -> int:
         """Start a period (or keep the one already open, updating its reason if it had none)."""
-        with self.transaction() as conn:
+        with self._write() as conn:
             row = conn.execute("SELECT id, reason FROM downtime WHERE ended_at IS NULL ORDER BY id DESC LIMIT 1"
                                ).fetchone()
             if row is not None:
@@ -53,7 +53,7 @@ class DowntimeQueries:
 
     def close_downtime(self, ended_at: datetime) -> Downtime | None:
         """End the open period; returns it (with its end), or None when none was open."""
-        with self.transaction() as conn:
+        with self._write() as conn:
             row = conn.execute("SELECT id FROM downtime WHERE ended_at IS NULL ORDER BY id DESC LIMIT 1").fetchone()
             if row is None:
                 return None
@@ -75,14 +75,14 @@ class DowntimeQueries:
                           (utc_iso(since),))[0]["n"]
 
     def mark_downtime_alerted(self, downtime_id: int) -> None:
-        with self.transaction() as conn:
+        with self._write() as conn:
             conn.execute("UPDATE downtime SET alerted = 1 WHERE id = ?", (downtime_id,))
 
     # ---- the modem's own missed-calls list ------------------------------------------------
 
     def add_unheard_call(self, number: str, raw_number: str, now: datetime) -> bool:
         """True when added; a number already listed as new is not listed twice."""
-        with self.transaction() as conn:
+        with self._write() as conn:
             return conn.execute("INSERT OR IGNORE INTO unheard_calls (number, raw_number, found_at)"
                                 " VALUES (?, ?, ?)", (number, raw_number, utc_iso(now))).rowcount == 1
 
@@ -96,7 +96,7 @@ class DowntimeQueries:
         return UnheardCall(**{name: rows[0][name] for name in UnheardCall.__dataclass_fields__}) if rows else None
 
     def set_unheard_status(self, unheard_id: int, status: str, message_id: int | None = None) -> bool:
-        with self.transaction() as conn:
+        with self._write() as conn:
             return conn.execute("UPDATE unheard_calls SET status = ?, message_id = COALESCE(?, message_id)"
                                 " WHERE id = ? AND status = 'new'", (status, message_id, unheard_id)).rowcount == 1
 

@@ -31,7 +31,7 @@ class HousekeepingQueries:
 
     def queue_followup(self, *, call_id: int, number: str, body: str, due_at: datetime, now: datetime) -> int | None:
         """One follow-up per call, ever: a second attempt to queue one for the same call is ignored."""
-        with self.transaction() as conn:
+        with self._write() as conn:
             if conn.execute("SELECT 1 FROM messages WHERE call_id = ? AND kind = 'followup'", (call_id,)).fetchone():
                 return None
             return self._insert_out(conn, number=number, body=body, kind="followup", due_at=due_at, now=now,
@@ -45,7 +45,7 @@ class HousekeepingQueries:
     def delete_older_than(self, cutoff: datetime) -> tuple[int, int]:
         """Retention: calls and messages older than the cut-off go; opt-outs are kept forever."""
         stamp = utc_iso(cutoff)
-        with self.transaction() as conn:
+        with self._write() as conn:
             messages = conn.execute("DELETE FROM messages WHERE created_at < ? AND status NOT IN ('queued', 'sending')",
                                     (stamp,)).rowcount
             calls = conn.execute("DELETE FROM calls WHERE ended_at < ? AND (message_id IS NULL OR message_id NOT IN"

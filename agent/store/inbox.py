@@ -43,7 +43,7 @@ class InboxQueries:
 
     def record_unreadable(self, pdu: str, error: str, now: datetime) -> bool:
         """Keep a PDU nobody can read (so it can leave the SIM); True when it is new."""
-        with self.transaction() as conn:
+        with self._write() as conn:
             return conn.execute("INSERT OR IGNORE INTO unreadable_pdus (pdu, error, received_at) VALUES (?, ?, ?)",
                                 (pdu.strip()[:2000], error, utc_iso(now))).rowcount == 1
 
@@ -52,7 +52,7 @@ class InboxQueries:
 
     def add_sim_history(self, *, stat: int, number: str, body: str, pdu: str, now: datetime) -> bool:
         """A draft or sent message an old phone left on the SIM; True when new."""
-        with self.transaction() as conn:
+        with self._write() as conn:
             return conn.execute("INSERT OR IGNORE INTO sim_history (stat, number, body, pdu, found_at)"
                                 " VALUES (?, ?, ?, ?, ?)", (stat, number, body, pdu.strip(), utc_iso(now))).rowcount == 1
 

@@ -24,7 +24,7 @@ class KeptValueQueries:
 
     def setting_or_create(self, key: str, make: Callable[[], Any], now: datetime) -> Any:
         """The stored value of key; the first caller stores make() (two processes agree on one)."""
-        with self.transaction() as conn:
+        with self._write() as conn:
             conn.execute("INSERT OR IGNORE INTO settings (key, value, updated_at) VALUES (?, ?, ?)",
                          (key, json.dumps(make()), utc_iso(now)))
             return json.loads(conn.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()["value"])

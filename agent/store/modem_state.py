@@ -15,7 +15,7 @@ class ModemStateQueries:
     """Mixed into Store."""
 
     def set_modem_state(self, now: datetime, **values: Any) -> None:
-        with self.transaction() as conn:
+        with self._write() as conn:
             for key, value in values.items():
                 conn.execute("INSERT INTO modem_state (key, value, updated_at) VALUES (?, ?, ?)"
                              " ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",

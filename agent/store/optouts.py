@@ -30,7 +30,7 @@ class OptOutQueries:
 
     def add_optout(self, number: str, now: datetime, keyword: str = "", source: str = "sms") -> bool:
         """True when the number was not opted out before."""
-        with self.transaction() as conn:
+        with self._write() as conn:
             return _insert_optout(conn, number, now, keyword, source)
 
     def add_optout_in(self, tx: Transaction, number: str, now: datetime, keyword: str) -> bool:
@@ -38,7 +38,7 @@ class OptOutQueries:
         return _insert_optout(connection_of(tx), number, now, keyword, "sms")
 
     def remove_optout(self, number: str) -> bool:
-        with self.transaction() as conn:
+        with self._write() as conn:
             return _delete_optout(conn, number)
 
     def remove_optout_in(self, tx: Transaction, number: str) -> bool:
@@ -59,12 +59,12 @@ class OptOutQueries:
         return [record_from_row(OptOut, row) for row in rows]
 
     def add_exclusion(self, number: str, label: str, now: datetime) -> None:
-        with self.transaction() as conn:
+        with self._write() as conn:
             conn.execute("INSERT INTO exclusions (number, label, created_at) VALUES (?, ?, ?)"
                          " ON CONFLICT(number) DO UPDATE SET label = excluded.label", (number, label, utc_iso(now)))
 
     def remove_exclusion(self, number: str) -> bool:
-        with self.transaction() as conn:
+        with self._write() as conn:
             return conn.execute("DELETE FROM exclusions WHERE number = ?", (number,)).rowcount == 1
 
     def exclusion(self, number: str) -> Exclusion | None:

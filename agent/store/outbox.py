@@ -32,7 +32,7 @@ class OutboxQueries:
 
     def queue_text(self, *, number: str, body: str, kind: str, due_at: datetime, now: datetime) -> int:
         """Queue a text that belongs to no call (a reply typed by the owner, a confirmation…)."""
-        with self.transaction() as conn:
+        with self._write() as conn:
             return self._insert_out(conn, number=number, body=body, kind=kind, due_at=due_at, now=now)
 
     def due_messages(self, now: datetime, limit: int = 20) -> list[Message]:
@@ -47,41 +47,41 @@ class OutboxQueries:
 
     def claim(self, message_id: int, concat_ref: int, parts: int, encoding: str) -> bool:
         """queued → sending, durably, before a byte goes to the modem. False if someone else moved it."""
-        with self.transaction() as conn:
+        with self._write() as conn:
             return conn.execute(
                 "UPDATE messages SET status = 'sending', attempts = attempts + 1,"
                 " concat_ref = COALESCE(concat_ref, ?), parts = ?, encoding = ?"
                 " WHERE id = ? AND status = 'queued'", (concat_ref, parts, encoding, message_id)).rowcount == 1
 
     def part_sent(self, message_id: int, parts_sent: int, refs: list[int]) -> None:
-        with self.transaction() as conn:
+        with self._write() as conn:
             conn.execute("UPDATE messages SET parts_sent = ?, refs = ? WHERE id = ?",
                          (parts_sent, json.dumps(refs), message_id))
 
     def mark_sent(self, message_id: int, now: datetime) -> None:
-        with self.transaction() as conn:
+        with self._write() as conn:
             conn.execute("UPDATE messages SET status = 'sent', sent_at = ?, error_code = NULL, error_text = NULL"
                          " WHERE id = ?", (utc_iso(now), message_id))
 
     def mark_failed(self, message_id: int, code: int | None, text: str) -> None:
-        with self.transaction() as conn:
+        with self._write() as conn:
             conn.execute("UPDATE messages SET status = 'failed', error_code = ?, error_text = ? WHERE id = ?",
                          (code, text, message_id))
 
     def mark_retry(self, message_id: int, next_attempt_at: datetime, code: int | None, text: str) -> None:
-        with self.transaction() as conn:
+        with self._write() as conn:
             conn.execute("UPDATE messages SET status = 'queued', next_attempt_at = ?, error_code = ?, error_text = ?"
                          " WHERE id = ?", (utc_iso(next_attempt_at), code, text, message_id))
 
     def mark_ambiguous(self, message_id: int, text: str) -> None:
-        with self.transaction() as conn:
+        with self._write() as conn:
             conn.execute("UPDATE messages SET status = 'ambiguous', error_text = ? WHERE id = ?", (text, message_id))
 
     def mark_stale_before(self, cutoff: datetime, started: datetime, kinds: tuple[str, ...]) -> int:
         """At start-up: automatic texts queued before this start, never tried, and due before the
         cut-off fell due while the box was off, too long ago. Returns how many."""
         marks = ",".join("?" * len(kinds))
-        with self.transaction() as conn:
+        with self._write() as conn:
             changed = conn.execute(
                 f"UPDATE messages SET status = 'stale', error_text = 'fell due while the box was off, more than '"
                 f" || ? || ' min before it was back' WHERE direction = 'out' AND status = 'queued' AND attempts = 0"
@@ -91,13 +91,13 @@ class OutboxQueries:
         return changed
 
     def mark_stale(self, message_id: int, text: str) -> None:
-        with self.transaction() as conn:
+        with self._write() as conn:
             conn.execute("UPDATE messages SET status = 'stale', error_text = ? WHERE id = ? AND status = 'queued'",
                          (text, message_id))
 
     def cancel(self, message_id: int, text: str, call_reason: str | None = None) -> None:
         """Cancel a queued text; with call_reason, its call now reads skipped for that reason."""
-        with self.transaction() as conn:
+        with self._write() as conn:
             self._cancel_in(conn, message_id, text, call_reason)
 
     def _cancel_in(self, conn: sqlite3.Connection, message_id: int, text: str, call_reason: str | None) -> bool:
@@ -124,7 +124,7 @@ class OutboxQueries:
             return utc_iso(parse_utc(value) + step) if value else value
 
         changed = 0
-        with self.transaction() as conn:
+        with self._write() as conn:
             for row in conn.execute("SELECT id, created_at, due_at, next_attempt_at, sent_at FROM messages"
                                     " WHERE created_at >= ?", (utc_iso(since),)).fetchall():
                 conn.execute("UPDATE messages SET created_at = ?, due_at = ?, next_attempt_at = ?, sent_at = ?"
@@ -148,7 +148,7 @@ class OutboxQueries:
                     call_id: int | None = None, error_text: str | None = None) -> int:
         """A text that went out while the database could not be written, recorded afterwards."""
         kind, status = OutKind(kind), OutStatus(status)
-        with self.transaction() as conn:
+        with self._write() as conn:
             cursor = conn.execute(
                 "INSERT INTO messages (direction, number, body, kind, status, call_id, created_at, due_at,"
                 " next_attempt_at, sent_at, attempts, parts, parts_sent, refs, encoding, error_text)"
@@ -162,7 +162,7 @@ class OutboxQueries:
 
     def recover_interrupted(self) -> int:
         """At start-up: every `sending` row becomes `ambiguous` (it may have gone out). Returns how many."""
-        with self.transaction() as conn:
+        with self._write() as conn:
             return conn.execute(
                 "UPDATE messages SET status = 'ambiguous',"
                 " error_text = 'interrupted while sending (power cut or crash); not resent to avoid a duplicate'"

@@ -96,13 +96,13 @@ def _session(row) -> WebSession:
 
 
 class SessionQueries:
-    """Mixed into Store: self.conn, self.lock, self.transaction() come from it."""
+    """Mixed into Store: self.conn, self.lock, self._write() come from it."""
 
     # ---- sessions ------------------------------------------------------------------------
 
     def create_session(self, token_hash: str, password_fingerprint: str, now: datetime,
                        address: str = "", device: str = "") -> int:
-        with self.transaction() as conn:
+        with self._write() as conn:
             return conn.execute(
                 "INSERT INTO web_sessions (token_hash, password_fingerprint, created_at, last_seen_at, address, device)"
                 " VALUES (?, ?, ?, ?, ?, ?)",
@@ -120,24 +120,24 @@ class SessionQueries:
         return [_session(row) for row in rows]
 
     def touch_session(self, session_id: int, now: datetime) -> None:
-        with self.transaction() as conn:
+        with self._write() as conn:
             conn.execute("UPDATE web_sessions SET last_seen_at = ? WHERE id = ?", (utc_iso(now), session_id))
 
     def end_session(self, token_hash: str) -> bool:
-        with self.transaction() as conn:
+        with self._write() as conn:
             return conn.execute("DELETE FROM web_sessions WHERE token_hash = ?", (token_hash,)).rowcount == 1
 
     def end_session_by_id(self, session_id: int) -> bool:
-        with self.transaction() as conn:
+        with self._write() as conn:
             return conn.execute("DELETE FROM web_sessions WHERE id = ?", (session_id,)).rowcount == 1
 
     def end_all_sessions(self) -> int:
-        with self.transaction() as conn:
+        with self._write() as conn:
             return conn.execute("DELETE FROM web_sessions").rowcount
 
     def end_expired_sessions(self, created_before: datetime, seen_before: datetime) -> int:
         """Delete sessions past their whole life or idle too long; how many went."""
-        with self.transaction() as conn:
+        with self._write() as conn:
             return conn.execute("DELETE FROM web_sessions WHERE created_at < ? OR last_seen_at < ?",
                                 (utc_iso(created_before), utc_iso(seen_before))).rowcount
 
@@ -152,7 +152,7 @@ class SessionQueries:
         (the wall clock was stepped back) is forgotten too, so a clock step never locks the owner
         out for longer than one window."""
         since, until = now - timedelta(seconds=window_seconds), now + timedelta(seconds=window_seconds)
-        with self.transaction() as conn:
+        with self._write() as conn:
             conn.execute("DELETE FROM login_attempts WHERE kind = ? AND (at < ? OR at > ?)",
                          (kind, utc_iso(since), utc_iso(until)))
             mine = conn.execute("SELECT COUNT(*), MIN(at) FROM login_attempts WHERE kind = ? AND address = ?",
@@ -171,7 +171,7 @@ class SessionQueries:
             return 0.0
 
     def clear_attempts(self, kind: str, address: str) -> None:
-        with self.transaction() as conn:
+        with self._write() as conn:
             conn.execute("DELETE FROM login_attempts WHERE kind = ? AND address = ?", (kind, address))
 
     # ---- the setup code ------------------------------------------------------------------
@@ -183,14 +183,14 @@ class SessionQueries:
 
     def replace_setup_code(self, code: str, now: datetime) -> None:
         """A new, unused code in place of any old one."""
-        with self.transaction() as conn:
+        with self._write() as conn:
             conn.execute("INSERT INTO setup_code (id, code, created_at, used_at) VALUES (1, ?, ?, NULL)"
                          " ON CONFLICT(id) DO UPDATE SET code = excluded.code, created_at = excluded.created_at,"
                          " used_at = NULL", (code, utc_iso(now)))
 
     def use_setup_code(self, code: str, created_at: str, now: datetime) -> bool:
         """Mark the code used, once: True only for the one request that does it."""
-        with self.transaction() as conn:
+        with self._write() as conn:
             return conn.execute("UPDATE setup_code SET used_at = ? WHERE id = 1 AND used_at IS NULL AND code = ?"
                                 " AND created_at = ?", (utc_iso(now), code, created_at)).rowcount == 1
 

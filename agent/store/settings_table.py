@@ -59,7 +59,7 @@ class SettingsQueries:
     """Mixed into Store."""
 
     def seed_settings(self, config: Config, now: datetime) -> None:
-        with self.transaction() as conn:
+        with self._write() as conn:
             for key, value in _config_values(config).items():
                 encoded = _encode(value)
                 row = conn.execute("SELECT config_value FROM settings WHERE key = ?", (key,)).fetchone()
@@ -73,7 +73,7 @@ class SettingsQueries:
 
     def set_setting(self, key: str, value: Any, now: datetime) -> None:
         """Store one setting (a Settings field name). Tuples and MenuOptions are stored as JSON."""
-        with self.transaction() as conn:
+        with self._write() as conn:
             conn.execute("INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?)"
                          " ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
                          (key, _encode(value), utc_iso(now)))
@@ -90,7 +90,7 @@ class SettingsQueries:
         return merged
 
     def set_template(self, name: str, body: str, now: datetime) -> None:
-        with self.transaction() as conn:
+        with self._write() as conn:
             conn.execute("INSERT INTO templates (name, body, updated_at) VALUES (?, ?, ?)"
                          " ON CONFLICT(name) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at",
                          (name, body, utc_iso(now)))

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 from agent.clock import utc_iso
 from tests.conftest import wait_for
+from tests.db_rows import db_write
 
 
 def test_followup_goes_out_once(start_agent):
@@ -15,7 +16,7 @@ def test_followup_goes_out_once(start_agent):
     [call] = agent.wait_calls(1)
     wait_for(lambda: agent.store.message(call.message_id).status == "sent", what="first text sent")
     an_hour_ago = utc_iso(datetime.now(timezone.utc) - timedelta(hours=1, minutes=1))
-    with agent.store.transaction() as conn:   # as if the first text went out an hour ago
+    with db_write(agent.store) as conn:   # as if the first text went out an hour ago
         conn.execute("UPDATE messages SET sent_at = ? WHERE id = ?", (an_hour_ago, call.message_id))
     [first, second] = agent.wait_sent(2, timeout=5)
     assert second.number == "+447911123456" and "just checking" in second.text

@@ -12,7 +12,7 @@ from agent.daemon.followup import followup_still_wanted, plan_followups
 from agent.daemon.maintenance import backup, nightly
 from agent.store import Store
 from tests.conftest import make_config
-from tests.db_rows import rows as db_rows
+from tests.db_rows import db_write, rows as db_rows
 
 MONDAY_10 = datetime(2026, 3, 2, 10, 0, tzinfo=timezone.utc)     # London: GMT, shop open 09:00-17:30
 SATURDAY_15 = datetime(2026, 3, 7, 15, 0, tzinfo=timezone.utc)   # closed at 13:00 on Saturdays
@@ -58,7 +58,7 @@ def test_one_followup_after_the_window_and_never_two(store):
 
 def test_no_followup_after_a_reply(store):
     call_id = texted_call(store, "+447911123456", MONDAY_10)
-    with store.transaction() as conn:
+    with db_write(store) as conn:
         conn.execute("INSERT INTO messages (direction, number, body, kind, status, created_at)"
                      " VALUES ('in', '+447911123456', 'thanks!', 'sms', 'received', ?)",
                      (utc_iso(MONDAY_10 + timedelta(minutes=5)),))

@@ -13,7 +13,7 @@ from agent.clock import utc_iso
 from agent.daemon.inbound import Inbound
 from agent.sms.pdu import encode_deliver
 from tests.web.conftest import NOW, Owner, add_call, add_inbound
-from tests.db_rows import rows as db_rows
+from tests.db_rows import db_write, rows as db_rows
 
 OWNER = "+447911000001"          # [owner] phone in tests.conftest.make_config
 CUSTOMER = "+447400123456"
@@ -153,7 +153,7 @@ def _fill(store, calls: int, numbers: int) -> None:
         message_rows.append(("out", number, "Sorry we missed your call", "missed_open", "sent", at, at, at, 1))
         if n % 3 == 0:
             message_rows.append(("in", number, f"Reply {n}", "sms", "received", at, at, None, 1))
-    with store.transaction() as conn:
+    with db_write(store) as conn:
         conn.executemany("INSERT INTO calls (started_at, ended_at, number, raw_number, toa, rings, end_signal,"
                          " outcome, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", call_rows)
         conn.executemany("INSERT INTO messages (direction, number, body, kind, status, created_at, sent_at,"
