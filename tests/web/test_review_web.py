@@ -180,6 +180,7 @@ def test_inbox_calls_and_dashboard_stay_fast_with_100k_rows(owner, store):
 
 def test_conversation_and_inbox_show_times_in_the_shops_zone_in_summer(owner, store, clock):
     clock.current = datetime(2026, 7, 6, 20, 0, tzinfo=timezone.utc)           # London on BST (UTC+1)
+    owner.login()                                   # six months on: the old session has expired
     add_call(store, CUSTOMER, datetime(2026, 7, 6, 12, 0, tzinfo=timezone.utc))
     add_inbound(store, CUSTOMER, "Hi", datetime(2026, 7, 6, 12, 30, tzinfo=timezone.utc))
     conversation = owner.client.get(f"/conversation/{CUSTOMER}").get_data(as_text=True)

@@ -157,6 +157,7 @@ def test_no_outages_says_so(owner, store):
 def test_outage_times_are_in_the_shops_time_zone_in_summer(owner, store, clock):
     summer = NOW.replace(month=7)
     clock.current = summer
+    owner.login()                                   # six months on: the old session has expired
     _alive(store, at=summer, online=True)
     store.open_downtime(summer - timedelta(hours=50), "modem unplugged")         # 10:00 UTC, 11:00 BST
     store.close_downtime(summer - timedelta(hours=1))
