@@ -10,6 +10,7 @@ Store.set_template (the agent reads them afresh for every call).
 from __future__ import annotations
 
 import re
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import phonenumbers
@@ -17,7 +18,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 
 from agent.config import DAYS, parse_range
 from agent.errors import TemplateError
-from agent.rules.hours import describe_next_open, parse_hours
+from agent.rules.hours import describe_next_open, is_open, parse_hours
 from agent.rules.numbers import pretty, to_e164
 from agent.rules.templates import SAMPLE_VALUES, check_template, format_call_time, render
 from agent.sms.pdu import PduError, segment_info
@@ -217,9 +218,17 @@ def _preview_values() -> dict[str, str]:
     tz = ZoneInfo(settings.timezone)
     try:
         hours = parse_hours(settings.hours, settings.holidays)
-        next_open = describe_next_open(hours, now, tz) if any(hours.days) else "tomorrow 09:00"
     except ValueError:
-        next_open = "tomorrow 09:00"
+        hours = None
+    next_open = "tomorrow 09:00"
+    if hours is not None and any(hours.days):
+        # the closed text goes out while closed: while open now, show the opening after today's
+        tomorrow = datetime.combine(now.astimezone(tz).date() + timedelta(days=1), time(), tzinfo=tz)
+        next_open = describe_next_open(hours, tomorrow if is_open(hours, now, tz) else now, tz)
+        if is_open(hours, now, tz) and next_open.startswith("today "):
+            next_open = "tomorrow " + next_open[6:]
+        elif is_open(hours, now, tz) and next_open.startswith("tomorrow "):
+            next_open = (tomorrow + timedelta(days=1)).strftime("%a ") + next_open[9:]
     return {**SAMPLE_VALUES, "business": settings.business_name, "next_open": next_open,
             "call_time": format_call_time(now, tz),
             "owner_phone": pretty(settings.owner_phone, settings.country) if settings.owner_phone else ""}
