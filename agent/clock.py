@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
 
-__all__ = ["Clock", "SystemClock", "FakeClock", "utc_iso", "parse_utc", "wait_until"]
+from datetime import datetime, timezone
 
+__all__ = ["Clock", "SystemClock", "utc_iso", "parse_utc", "wait_until"]
 
 class Clock:
     """Interface: wall time (aware UTC) and a monotonic counter in seconds."""
@@ -18,7 +17,6 @@ class Clock:
     def monotonic(self) -> float:  # pragma: no cover - interface
         raise NotImplementedError
 
-
 class SystemClock(Clock):
     def now(self) -> datetime:
         return datetime.now(timezone.utc)
@@ -26,33 +24,12 @@ class SystemClock(Clock):
     def monotonic(self) -> float:
         return time.monotonic()
 
-
-@dataclass
-class FakeClock(Clock):
-    """A clock that moves only when told to (unit tests)."""
-
-    current: datetime = field(default_factory=lambda: datetime(2026, 1, 5, 12, 0, tzinfo=timezone.utc))
-    mono: float = 1000.0
-
-    def now(self) -> datetime:
-        return self.current
-
-    def monotonic(self) -> float:
-        return self.mono
-
-    def advance(self, seconds: float) -> None:
-        self.current += timedelta(seconds=seconds)
-        self.mono += seconds
-
-
 def utc_iso(moment: datetime) -> str:
     """Store form of a time: UTC, ISO 8601 with microseconds, sortable as text."""
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
-
 def parse_utc(text: str) -> datetime:
     return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
-
 
 def wait_until(predicate, timeout: float, poll: float = 0.005) -> bool:
     """Poll a condition until it holds or `timeout` seconds pass (demo and benchmark scripts)."""

@@ -309,7 +309,7 @@ def test_relay_shows_the_missed_call_time_in_the_shops_time_zone(start_agent):
 def test_an_owners_answer_missing_a_part_is_not_sent_half_to_the_customer(tmp_path):
     """The owner's long "R <id> ..." arrives in two parts and the second is lost: after the partial
     time-out the customer must not get half an answer with "[part 2 of 2 missing]" in it."""
-    from agent.clock import FakeClock
+    from tests.clocks import FakeClock
     from agent.daemon.inbound import PARTIAL_TIMEOUT, Inbound
     from agent.store import Store
     from tests.conftest import make_config

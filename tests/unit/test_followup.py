@@ -7,7 +7,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from agent.clock import FakeClock, utc_iso
+from agent.clock import utc_iso
+from tests.clocks import FakeClock
 from agent.daemon.followup import followup_still_wanted, plan_followups
 from agent.daemon.maintenance import backup, nightly
 from agent.store import Store

@@ -8,7 +8,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from agent.clock import FakeClock, utc_iso
+from agent.clock import utc_iso
+from tests.clocks import FakeClock
 from agent.daemon.followup import plan_followups
 from agent.store import Store
 from tests.conftest import make_config, wait_for

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from agent.clock import FakeClock
+from tests.clocks import FakeClock
 from agent.config import parse_config
 from agent.daemon.hearing import Hearing
 from agent.store import Store

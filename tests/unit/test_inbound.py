@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from agent.clock import FakeClock, utc_iso
+from agent.clock import utc_iso
+from tests.clocks import FakeClock
 from agent.daemon.inbound import (
     OWNER_NOTES_PER_HOUR,
     PARTIAL_TIMEOUT,

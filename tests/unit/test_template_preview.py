@@ -9,7 +9,7 @@ from html import unescape
 
 import pytest
 
-from agent.clock import FakeClock
+from tests.clocks import FakeClock
 from tests.conftest import make_config
 from tests.web.conftest import Owner
 from web import create_app

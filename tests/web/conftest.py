@@ -11,7 +11,8 @@ import pytest
 
 from argon2 import PasswordHasher
 
-from agent.clock import FakeClock, utc_iso
+from agent.clock import utc_iso
+from tests.clocks import FakeClock
 from agent.passwords import PASSWORD_KEY
 from agent.store import Store
 from tests.conftest import make_config
