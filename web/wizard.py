@@ -10,7 +10,6 @@ Store.set_template (the agent reads them afresh for every call).
 from __future__ import annotations
 
 import re
-from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import phonenumbers
@@ -18,9 +17,9 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 
 from agent.config import DAYS, parse_range
 from agent.errors import TemplateError
-from agent.rules.hours import describe_next_open, is_open, parse_hours
+from agent.rules.hours import next_close_time, parse_hours
 from agent.rules.numbers import pretty, to_e164
-from agent.rules.templates import SAMPLE_VALUES, check_template, format_call_time, render
+from agent.rules.templates import SAMPLE_VALUES, check_template, placeholder_values, render
 from agent.sms.pdu import PduError, segment_info
 from web import shop_settings, web_context
 from web.account import certificate_facts
@@ -213,25 +212,16 @@ def _line(posted: bool):
 
 
 def _preview_values() -> dict[str, str]:
+    """The placeholders as the next text fills them (agent.rules.templates.placeholder_values), for a
+    call now; the closed-hours text is previewed from the next closing time, so it names a real opening."""
     settings = shop_settings()
     now = web_context().clock.now()
     tz = ZoneInfo(settings.timezone)
     try:
-        hours = parse_hours(settings.hours, settings.holidays)
-    except ValueError:
-        hours = None
-    next_open = "tomorrow 09:00"
-    if hours is not None and any(hours.days):
-        # the closed text goes out while closed: while open now, show the opening after today's
-        tomorrow = datetime.combine(now.astimezone(tz).date() + timedelta(days=1), time(), tzinfo=tz)
-        next_open = describe_next_open(hours, tomorrow if is_open(hours, now, tz) else now, tz)
-        if is_open(hours, now, tz) and next_open.startswith("today "):
-            next_open = "tomorrow " + next_open[6:]
-        elif is_open(hours, now, tz) and next_open.startswith("tomorrow "):
-            next_open = (tomorrow + timedelta(days=1)).strftime("%a ") + next_open[9:]
-    return {**SAMPLE_VALUES, "business": settings.business_name, "next_open": next_open,
-            "call_time": format_call_time(now, tz),
-            "owner_phone": pretty(settings.owner_phone, settings.country) if settings.owner_phone else ""}
+        moment = next_close_time(parse_hours(settings.hours, settings.holidays), now, tz) or now
+        return placeholder_values(settings, moment, tz, call_at=now)
+    except ValueError:          # hours the agent cannot read either: show the samples
+        return {**SAMPLE_VALUES, "business": settings.business_name}
 
 
 def _texts(posted: bool):
