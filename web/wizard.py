@@ -13,7 +13,7 @@ import re
 from zoneinfo import ZoneInfo
 
 import phonenumbers
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 
 from agent.config import DAYS, parse_range
 from agent.errors import TemplateError
@@ -25,7 +25,7 @@ from web import shop_settings, web_context
 from web.account import certificate_facts
 from web.line_setup import LINE_MODES, RING_OUT_CHOICES, forwarding_codes
 from web.live import next_call_view
-from web.place_suggestion import country_names, suggest, zones_for
+from web.place_suggestion import PROVIDERS_FILE, country_names, suggest, zones_for
 
 __all__ = ["bp", "STEPS", "TITLES", "MAX_NAME"]
 
@@ -103,7 +103,8 @@ def _shop(posted: bool):
 
 def _place(posted: bool):
     settings = shop_settings()
-    guess = suggest(web_context().store.modem_state(), settings.country, settings.timezone)
+    guess = suggest(web_context().store.modem_state(), settings.country, settings.timezone,
+                    current_app.config.get("TEXTBACK_PROVIDERS_FILE", PROVIDERS_FILE))
     country, zone, errors = guess.country, guess.timezone, {}
     if posted:
         country = request.form.get("country", "").strip().upper()

@@ -130,7 +130,29 @@ def test_shop_name(set_up, store):
     assert store.load_settings().business_name == "Joe's Bikes"
 
 
-def test_country_and_time_zone_are_suggested_from_the_sim(set_up, store, clock):
+OPERATORS = """<?xml version="1.0" encoding="utf-8"?>
+<serviceproviders format="2.0">
+<country code="fr"><provider><name>Orange</name><gsm><network-id mcc="208" mnc="01"/></gsm></provider>
+  <provider><name>SFR</name><gsm><network-id mcc="208" mnc="10"/></gsm></provider></country>
+<country code="gb"><provider><name>O2</name><gsm><network-id mcc="234" mnc="10"/></gsm></provider></country>
+</serviceproviders>
+"""   # the shape of mobile-broadband-provider-info's serviceproviders.xml (Debian package)
+
+
+def test_the_operator_list_maps_mobile_country_codes_to_countries(tmp_path):
+    from web.place_suggestion import PROVIDERS_FILE, mcc_countries
+
+    path = tmp_path / "serviceproviders.xml"
+    path.write_text(OPERATORS)
+    assert mcc_countries(path) == {"208": "FR", "234": "GB"}
+    assert mcc_countries(tmp_path / "missing.xml") == {}
+    if PROVIDERS_FILE.exists():                                    # the real list, where it is installed
+        assert mcc_countries()["234"] == "GB" and mcc_countries()["208"] == "FR"
+
+
+def test_country_and_time_zone_are_suggested_from_the_sim(set_up, app, store, clock, tmp_path):
+    (tmp_path / "serviceproviders.xml").write_text(OPERATORS)
+    app.config["TEXTBACK_PROVIDERS_FILE"] = tmp_path / "serviceproviders.xml"
     store.set_modem_state(clock.now(), imsi="208011234567890")    # what the agent records from AT+CIMI (France)
     page = _text(set_up.client.get("/wizard/place"))
     assert "Suggested from the SIM card (mobile country code 208)" in page
