@@ -6,6 +6,7 @@ from flask import Blueprint, render_template, request
 
 from agent.rules.numbers import to_e164
 from agent.rules.policy import SKIP_REASONS
+from agent.store import PageCursor
 from agent.store.calls import CALL_OUTCOMES
 from web import PAGE_SIZE, local_time, shop_settings, web_context
 from web.inbox import page_number
@@ -58,11 +59,16 @@ def calls():
         if number is None:
             number_error = (f'"{number_text}" is not a phone number we can read. Write it like '
                             "07700 900123 or +44 7700 900123.")
+    before = PageCursor.parse(request.args.get("before"))
+    if before is None:
+        page = 1
     rows = []
     if number_error is None:
-        rows = web_context().store.calls_page(limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE,
+        rows = web_context().store.calls_page(limit=PAGE_SIZE + 1, before=before,
                                               outcome=show if show in CALL_OUTCOMES else None, number=number)
     status = 400 if number_error else 200
-    return render_template("calls.html", calls=[(row, *call_outcome(row)) for row in rows[:PAGE_SIZE]],
-                           page=page, has_next=len(rows) > PAGE_SIZE, show=show, filters=FILTERS,
+    shown = rows[:PAGE_SIZE]
+    next_cursor = PageCursor(shown[-1].ended_at, shown[-1].id).text() if len(rows) > PAGE_SIZE else None
+    return render_template("calls.html", calls=[(row, *call_outcome(row)) for row in shown],
+                           page=page, next_cursor=next_cursor, show=show, filters=FILTERS,
                            number_text=number_text, number_error=number_error), status

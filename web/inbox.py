@@ -13,6 +13,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 
 from agent.sms.pdu import PduError, segment_info
 from agent.rules.policy import SKIP_REASONS
+from agent.store import PageCursor
 from web import PAGE_SIZE, shop_settings, web_context
 
 __all__ = ["bp", "STATUS_WORDS", "KIND_WORDS", "AMBIGUOUS_EXPLAINED", "MAX_REPLY_PARTS", "page_number"]
@@ -70,11 +71,13 @@ def _checked_number(number: str) -> str:
 def inbox():
     """Conversations, newest activity first, with unread replies marked; 50 a page."""
     page = page_number()
+    before = PageCursor.parse(request.args.get("before"))
+    if before is None:
+        page = 1
     owner = shop_settings().owner_phone
-    rows = web_context().store.conversations(limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE,
-                                             exclude=(owner,) if owner else ())
-    return render_template("inbox.html", conversations=rows[:PAGE_SIZE], page=page,
-                           has_next=len(rows) > PAGE_SIZE)
+    rows = web_context().store.conversations(limit=PAGE_SIZE + 1, before=before, exclude=(owner,) if owner else ())
+    next_cursor = rows[PAGE_SIZE - 1].cursor.text() if len(rows) > PAGE_SIZE else None
+    return render_template("inbox.html", conversations=rows[:PAGE_SIZE], page=page, next_cursor=next_cursor)
 
 
 def _render_conversation(number: str, reply: str = "", error: str | None = None, status: int = 200):

@@ -8,11 +8,11 @@ Store.transaction().
 from agent.store.conversations import Conversation
 from agent.store.database import Store
 from agent.store.downtime import Downtime, UnheardCall
-from agent.store.records import (CallListing, CallRecord, DeliveryReport, Exclusion, FollowupDue, History,
+from agent.store.records import (PageCursor, CallListing, CallRecord, DeliveryReport, Exclusion, FollowupDue, History,
                                  InboundPart, Message, OptOut, UnreadablePdu)
 from agent.store.reports import Dashboard, DayCount
 from agent.store.transaction import Transaction
 
-__all__ = ["Store", "Transaction", "CallRecord", "CallListing", "History", "Message", "OptOut", "Exclusion",
+__all__ = ["Store", "Transaction", "PageCursor", "CallRecord", "CallListing", "History", "Message", "OptOut", "Exclusion",
            "InboundPart", "UnreadablePdu", "DeliveryReport", "FollowupDue", "Conversation", "Dashboard",
            "DayCount", "Downtime", "UnheardCall"]

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from agent.clock import parse_utc, utc_iso
 from agent.rules.vocabulary import (LIVE_STATUSES, TEXT_KINDS, CallOutcome, OutStatus, SkipReason)
-from agent.store.records import CallListing, CallRecord, History, record_from_row
+from agent.store.records import CallListing, CallRecord, History, PageCursor, record_from_row
 
 __all__ = ["CallQueries", "CALL_OUTCOMES"]
 
@@ -101,13 +101,15 @@ class CallQueries:
                           (number, limit))
         return [_call(row) for row in rows]
 
-    def calls_page(self, limit: int = 50, offset: int = 0, outcome: str | None = None,
+    def calls_page(self, limit: int = 50, before: PageCursor | None = None, outcome: str | None = None,
                    number: str | None = None) -> list[CallListing]:
-        """Missed calls newest first, each with its text's status and send time.
+        """Missed calls newest first, each with its text's status and send time; `before` is the
+        cursor of the previous page's last call (keyset paging: no OFFSET, so a deep page costs
+        what the first does).
 
         The WHERE clause is chosen from fixed fragments (values are always parameters), so the
-        planner can use calls_by_number for a number and calls_by_time otherwise. Ordering by
-        ended_at alone lets the index give the order (ties keep rowid order), with no sort.
+        planner can use calls_by_number for a number and calls_by_time otherwise. The order
+        (ended_at, then rowid, both descending) is the index's own, so there is no sort.
         """
         if outcome is not None and outcome not in CALL_OUTCOMES:
             raise ValueError(f"unknown outcome {outcome!r} (expected one of {', '.join(CALL_OUTCOMES)})")
@@ -118,8 +120,11 @@ class CallQueries:
         if outcome is not None:
             clauses.append("c.outcome = ?")
             params.append(outcome)
+        if before is not None:
+            clauses.append("(c.ended_at < ? OR (c.ended_at = ? AND c.id < ?))")
+            params += [before.at, before.at, before.id]
         where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
-        rows = self._rows(_LISTING + where + " ORDER BY c.ended_at DESC LIMIT ? OFFSET ?", (*params, limit, offset))
+        rows = self._rows(_LISTING + where + " ORDER BY c.ended_at DESC, c.id DESC LIMIT ?", (*params, limit))
         return [_listing(row) for row in rows]
 
     def export_calls(self, batch: int = 1000) -> Iterator[CallListing]:

@@ -14,7 +14,9 @@ a new migration.
 
 from __future__ import annotations
 
-__all__ = ["SQL", "VOCABULARY", "unknown_words_sql"]
+__all__ = ["SQL", "VOCABULARY", "REBUILT", "unknown_words_sql"]
+
+REBUILT = ("messages", "calls")
 
 VOCABULARY = {
     "out_kind": ("missed_open", "missed_closed", "followup", "optout_confirm", "optin_confirm", "help",
@@ -71,11 +73,6 @@ CREATE TABLE messages_checked (
 INSERT INTO messages_checked ({_MESSAGE_COLUMNS}) SELECT {_MESSAGE_COLUMNS} FROM messages;
 DROP TABLE messages;
 ALTER TABLE messages_checked RENAME TO messages;
-CREATE INDEX messages_due ON messages (status, next_attempt_at) WHERE direction = 'out';
-CREATE INDEX messages_by_number ON messages (number, created_at);
-CREATE INDEX messages_by_time ON messages (created_at DESC);
-CREATE INDEX messages_by_reply_to ON messages (reply_to) WHERE reply_to IS NOT NULL;
-CREATE INDEX messages_by_kind ON messages (kind, created_at);
 
 CREATE TABLE calls_checked (
     id INTEGER PRIMARY KEY,
@@ -94,8 +91,6 @@ CREATE TABLE calls_checked (
 INSERT INTO calls_checked ({_CALL_COLUMNS}) SELECT {_CALL_COLUMNS} FROM calls;
 DROP TABLE calls;
 ALTER TABLE calls_checked RENAME TO calls;
-CREATE INDEX calls_by_time ON calls (ended_at DESC);
-CREATE INDEX calls_by_number ON calls (number, ended_at);
 """
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from agent.store.records import Message, message_from_row
+from agent.store.records import Message, PageCursor, message_from_row
 
 __all__ = ["ConversationQueries", "Conversation"]
 
@@ -24,6 +24,12 @@ class Conversation:
     last_body: str
     last_direction: str
     last_status: str
+    last_id: int = 0
+
+    @property
+    def cursor(self) -> PageCursor:
+        """Where a page ending with this conversation ends (for the next page's `before`)."""
+        return PageCursor(self.last_at, self.last_id)
 
 
 class ConversationQueries:
@@ -31,46 +37,59 @@ class ConversationQueries:
 
     # ---- inbox and conversations -----------------------------------------------------------
 
-    def conversations(self, limit: int = 50, offset: int = 0, exclude: tuple[str, ...] = ()) -> list[Conversation]:
-        """Numbers with messages, newest activity first.
+    def conversations(self, limit: int = 50, before: PageCursor | None = None,
+                      exclude: tuple[str, ...] = ()) -> list[Conversation]:
+        """Numbers with messages, newest activity first; `before` is the previous page's last
+        conversation's cursor (keyset paging, no OFFSET).
 
-        Walks messages_by_time from the newest message and stops once enough distinct numbers
-        are seen, so the first pages cost a few hundred index steps even with 100 000 messages.
-        Then, per number, its newest message and unread count come through messages_by_number.
+        Walks messages_by_time down from the cursor (or the newest message), taking each number
+        the first time it is met whose newest message this is; a number whose newest message is
+        above the cursor was on an earlier page. It stops once the page is full, so page 1000 costs
+        what page 1 does. Then, per number, its newest message and unread count come through
+        messages_by_number. Carrier notices (balance, promos) are not conversations; the owner's
+        own phone is left out by the caller (`exclude`).
         """
-        wanted = offset + limit
-        latest: dict[str, str] = {}
+        found: dict[str, tuple[str, int]] = {}
+        sql = "SELECT id, number, created_at FROM messages WHERE kind != 'carrier'"
+        params: tuple = ()
+        if before is not None:
+            sql += " AND (created_at < ? OR (created_at = ? AND id < ?))"
+            params = (before.at, before.at, before.id)
         with self.lock:
-            # carrier notices (balance, promos) and the owner's own phone (relays, R-answers) are not
-            # customer conversations
-            cursor = self.conn.execute("SELECT number, created_at FROM messages WHERE kind != 'carrier'"
-                                       " ORDER BY created_at DESC")
+            cursor = self.conn.execute(sql + " ORDER BY created_at DESC, id DESC", params)
             try:
-                while len(latest) < wanted:
-                    batch = cursor.fetchmany(500)
+                while len(found) < limit:
+                    batch = cursor.fetchmany(200)
                     if not batch:
                         break
-                    for number, created_at in batch:
-                        if number not in latest and number not in exclude:
-                            latest[number] = created_at
-                            if len(latest) >= wanted:
-                                break
+                    for message_id, number, created_at in batch:
+                        if number in found or number in exclude:
+                            continue
+                        if before is not None and self._newest_of(number) != (created_at, message_id):
+                            exclude = (*exclude, number)       # shown on an earlier page
+                            continue
+                        found[number] = (created_at, message_id)
+                        if len(found) >= limit:
+                            break
             finally:
                 cursor.close()
-        numbers = list(latest)[offset:wanted]
-        if not numbers:
+        if not found:
             return []
         rows = self._rows(
-            "SELECT m.number, m.body, m.direction, m.status,"
+            "SELECT m.id, m.number, m.body, m.direction, m.status,"
             " (SELECT COUNT(*) FROM messages u WHERE u.number = m.number AND u.direction = 'in' AND u.read = 0)"
             "  AS unread"
-            " FROM json_each(?) AS wanted JOIN messages m ON m.id = (SELECT l.id FROM messages l"
-            "  WHERE l.number = wanted.value ORDER BY l.created_at DESC, l.id DESC LIMIT 1)",
-            (json.dumps(numbers),))
-        found = {row["number"]: row for row in rows}
-        return [Conversation(number, latest[number], found[number]["unread"], found[number]["body"],
-                             found[number]["direction"], found[number]["status"])
-                for number in numbers if number in found]
+            " FROM json_each(?) AS wanted JOIN messages m ON m.id = wanted.value",
+            (json.dumps([message_id for _, message_id in found.values()]),))
+        by_number = {row["number"]: row for row in rows}
+        return [Conversation(number, at, by_number[number]["unread"], by_number[number]["body"],
+                             by_number[number]["direction"], by_number[number]["status"], message_id)
+                for number, (at, message_id) in found.items() if number in by_number]
+
+    def _newest_of(self, number: str) -> tuple[str, int] | None:
+        row = self.conn.execute("SELECT created_at, id FROM messages WHERE number = ? AND kind != 'carrier'"
+                                " ORDER BY created_at DESC, id DESC LIMIT 1", (number,)).fetchone()
+        return (row[0], row[1]) if row else None
 
     def conversation_messages(self, number: str, limit: int = 200) -> list[Message]:
         """The number's newest messages both ways (messages_by_number), newest first."""

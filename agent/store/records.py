@@ -13,7 +13,7 @@ from typing import Any
 from agent.rules.policy import History
 from agent.rules.vocabulary import CallOutcome, Direction, InKind, InStatus, OutKind, OutStatus
 
-__all__ = ["CallRecord", "CallListing", "History", "Message", "OptOut", "Exclusion", "InboundPart",
+__all__ = ["PageCursor", "CallRecord", "CallListing", "History", "Message", "OptOut", "Exclusion", "InboundPart",
            "UnreadablePdu", "DeliveryReport", "FollowupDue", "message_from_row", "record_from_row"]
 
 
@@ -23,6 +23,25 @@ def record_from_row(record_type: type, row: Any, /, **overrides: Any) -> Any:
     values = {f.name: row[f.name] for f in fields(record_type) if f.name in names}
     values.update(overrides)
     return record_type(**values)
+
+
+@dataclass(frozen=True)
+class PageCursor:
+    """Where a page of a newest-first list ended: the (time, id) of its last row. The next page
+    starts below it, so page 1000 costs what page 1 does (no OFFSET)."""
+    at: str
+    id: int
+
+    def text(self) -> str:
+        return f"{self.at}~{self.id}"
+
+    @classmethod
+    def parse(cls, text: str | None) -> "PageCursor | None":
+        """A cursor from a link; None for anything that is not one (the list starts at the top)."""
+        at, _, row_id = (text or "").partition("~")
+        if not row_id.isdigit() or not 10 <= len(at) <= 40 or not at[:4].isdigit():
+            return None
+        return cls(at, int(row_id))
 
 
 @dataclass(frozen=True)

@@ -191,7 +191,11 @@ def migrate(conn: sqlite3.Connection) -> int:
             if rebuild is not None:
                 conn.execute("PRAGMA foreign_keys = OFF")
             conn.execute("BEGIN IMMEDIATE")
+            indexes = []
             if rebuild is not None:
+                indexes = conn.execute(
+                    "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN"
+                    f" ({','.join('?' * len(checks.REBUILT))})", checks.REBUILT).fetchall()
                 unknown = conn.execute(rebuild()).fetchall()
                 if unknown:
                     words = ", ".join(f"{column} = {word!r}" for column, word in unknown)
@@ -199,6 +203,8 @@ def migrate(conn: sqlite3.Connection) -> int:
                                        "it was written by another version: upgrade TextBack")
             for statement in _statements(sql):
                 conn.execute(statement)
+            for _index, index_sql in indexes:          # dropped with the old table: made again
+                conn.execute(index_sql)
             conn.execute(f"PRAGMA user_version = {version + 1}")
             if rebuild is not None and conn.execute("PRAGMA foreign_key_check").fetchone() is not None:
                 raise RuntimeError(f"migration {version + 1} would break a foreign key; nothing was changed")

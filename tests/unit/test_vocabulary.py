@@ -101,7 +101,7 @@ def test_a_database_made_by_version_3_migrates_and_keeps_every_row(tmp_path):
         assert store.calls(limit=5) and store.messages_for(store.calls(limit=1)[0].number or "")
         indexes = {row["name"] for row in db_rows(store, "SELECT name FROM sqlite_master WHERE type = 'index'")}
         assert {"messages_due", "messages_by_number", "messages_by_time", "messages_by_reply_to", "messages_by_kind",
-                "calls_by_time", "calls_by_number"} <= indexes
+                "calls_by_time", "calls_by_number", "messages_unread"} <= indexes
     finally:
         store.close()
     assert "CHECK (outcome IN" in _table_sql(path)["calls"]

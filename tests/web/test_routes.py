@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import csv
 import io
 import re
@@ -169,13 +170,21 @@ def test_inbox_lists_conversations_newest_first_with_unread_marked(owner, store)
     assert "unread" not in owner.client.get("/").get_data(as_text=True).replace("unread\"", "")
 
 
+def _next_link(page: str) -> str:
+    """The "Older →" link, as the owner would tap it."""
+    match = re.search(r'<a href="([^"]+)" rel="next">', page)
+    assert match, "no Older link"
+    return html.unescape(match.group(1))
+
+
 def test_inbox_paginates_50_a_page(owner, store):
     for n in range(60):
         add_call(store, f"+4474000{n:05d}", NOW - timedelta(minutes=n))
     first = owner.client.get("/").get_data(as_text=True)
     assert first.count("href=\"/conversation/") == 50 and "07400 000000" in first and "Older" in first
-    second = owner.client.get("/?page=2").get_data(as_text=True)
-    assert second.count("href=\"/conversation/") == 10 and "07400 000059" in second and "Newer" in second
+    second = owner.client.get(_next_link(first)).get_data(as_text=True)
+    assert second.count("href=\"/conversation/") == 10 and "07400 000059" in second and "Newest" in second
+    assert "07400 000049" not in second and "Older" not in second
 
 
 def test_a_callers_text_with_script_is_shown_as_text(owner, store):
@@ -253,8 +262,11 @@ def test_calls_paginate_50_a_page(owner, store):
         add_call(store, f"+4479110{n:05d}", NOW - timedelta(minutes=n), text=None, skip="landline")
     first = owner.client.get("/calls").get_data(as_text=True)
     assert first.count('class="outcome') == 50 and "Older" in first and "07911 000000" in first
-    third = owner.client.get("/calls?page=3").get_data(as_text=True)
+    second = owner.client.get(_next_link(first)).get_data(as_text=True)
+    assert "Page 2" in second and "07911 000050" in second and "07911 000049" not in second
+    third = owner.client.get(_next_link(second)).get_data(as_text=True)
     assert third.count('class="outcome') == 20 and "Older" not in third and "07911 000119" in third
+    assert owner.client.get("/calls?before=junk&page=7").get_data(as_text=True).count('class="outcome') == 50
 
 
 def test_calls_filter_by_number_explains_an_unreadable_number(owner, store):
