@@ -23,7 +23,7 @@ from agent.tools.certificate import CertificateState, ensure_certificate
 from agent.tools.setup_code import log_code
 from web.tls_channel import PER_ADDRESS, REQUEST_DEADLINE, BoxChannel
 
-__all__ = ["make_server", "start_server", "bound_port", "tls_context", "server_options", "MAX_BODY", "CHANNEL_TIMEOUT",
+__all__ = ["make_server", "start_server", "stop_server", "bound_port", "tls_context", "server_options", "MAX_BODY", "CHANNEL_TIMEOUT",
            "CONNECTION_LIMIT", "THREADS"]
 
 log = logging.getLogger(__name__)
@@ -98,6 +98,29 @@ def _listeners(server) -> list:
 def bound_port(server) -> int:
     """The port actually listened on (port 0 asks the system for a free one)."""
     return server.effective_port if hasattr(server, "effective_port") else server.effective_listen[0][1]
+
+
+def stop_server(server, timeout: float = 5.0) -> None:
+    """Close the server from its own event-loop thread: closing its sockets from another thread
+    races the loop's select() (EBADF). Then stop its worker threads."""
+    from waitress import wasyncore
+
+    trigger = getattr(server, "trigger", None)
+    if trigger is None:                       # several listening sockets: waitress's own close
+        server.close()
+        return
+    closed = threading.Event()
+
+    def close_all() -> None:
+        try:
+            wasyncore.close_all(server._map)
+        finally:
+            closed.set()
+
+    trigger.pull_trigger(close_all)
+    if not closed.wait(timeout):
+        log.warning("the web server did not stop within %.0f s", timeout)
+    server.task_dispatcher.shutdown()
 
 
 def start_server(config: Config, app=None, host: str | None = None, port: int | None = None,

@@ -119,7 +119,7 @@ def serve():
     """serve(config, app=None, **limits) → (server, "http://127.0.0.1:<port>"): TextBack's own
     server (web/server.py: its limits, and HTTPS on the same port when [web] tls is on) on a free
     port of 127.0.0.1, in a thread, closed after the test."""
-    from web.server import bound_port, make_server
+    from web.server import bound_port, make_server, stop_server
 
     started = []
 
@@ -134,5 +134,6 @@ def serve():
 
     yield start
     for server, thread, app in started:
-        server.close()
+        stop_server(server)
         thread.join(timeout=5)
+        assert not thread.is_alive(), "the web server did not stop"
