@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import statistics
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -48,54 +48,55 @@ class ReportQueries:
     # ---- dashboard -------------------------------------------------------------------------
 
     def dashboard(self, now: datetime, days: int, tz: ZoneInfo) -> Dashboard:
-        """Missed calls, texts, replies and opt-outs over the last `days` local days.
+        """Missed calls, texts, replies and opt-outs over the last `days` local days, in SQLite.
 
-        Days are the business's local days (DST-safe), so the counting is done here in Python
-        over the window's rows (calls_by_time, messages_by_time), not by SQLite date functions.
+        The business's local days are cut in Python (DST-safe: a day may be 23 or 25 hours) and
+        handed to SQLite as a table of [start, stop) instants; every count, the reply test and the
+        median time to text are then one query each over calls_by_time, messages_by_time and
+        messages_by_number, so a month of a busy shop is read without loading its rows.
         """
         today = now.astimezone(tz).date()
         first = today - timedelta(days=days - 1)
-        since = datetime.combine(first, time(), tzinfo=tz)
-        since_iso = utc_iso(since)
-        calls = self._rows(
-            "SELECT c.number, c.ended_at, c.outcome, c.skip_reason, m.sent_at, m.status"
-            " FROM calls c LEFT JOIN messages m ON m.id = c.message_id"
-            " WHERE c.ended_at >= ? ORDER BY c.ended_at", (since_iso,))
-        inbound = self._rows("SELECT number, created_at FROM messages WHERE created_at >= ? AND direction = 'in'",
-                             (since_iso,))
+        starts = [datetime.combine(first + timedelta(days=n), time(), tzinfo=tz) for n in range(days + 1)]
+        bounds = json.dumps([[utc_iso(starts[n]), utc_iso(starts[n + 1])] for n in range(days)])
+        since_iso = utc_iso(starts[0])
+        sent = ",".join(f"'{status}'" for status in _SENT)
+        window = ("FROM calls c LEFT JOIN messages m ON m.id = c.message_id"
+                  " WHERE c.ended_at >= :since AND COALESCE(c.skip_reason, '') != 'answered'")
+        texted_sql = f"m.sent_at IS NOT NULL AND m.status IN ({sent})"
+        totals = self._rows(
+            f"SELECT COUNT(*) AS missed,"
+            f" COALESCE(SUM(c.outcome = 'skipped'), 0) AS skipped,"
+            f" COALESCE(SUM({texted_sql}), 0) AS texted,"
+            f" COUNT(DISTINCT CASE WHEN {texted_sql} THEN c.number END) AS texted_numbers,"
+            f" COALESCE(SUM({texted_sql} AND EXISTS (SELECT 1 FROM messages r WHERE r.number = c.number"
+            f"   AND r.direction = 'in' AND r.created_at >= c.ended_at AND r.created_at >= :since)), 0) AS replied"
+            f" {window}", {"since": since_iso})[0]
+        per_day = self._rows(
+            f"SELECT d.key AS n, COUNT(c.id) AS missed, COALESCE(SUM({texted_sql}), 0) AS texted"
+            f" FROM json_each(:bounds) AS d"
+            f" LEFT JOIN calls c ON c.ended_at >= json_extract(d.value, '$[0]')"
+            f"  AND c.ended_at < json_extract(d.value, '$[1]') AND COALESCE(c.skip_reason, '') != 'answered'"
+            f" LEFT JOIN messages m ON m.id = c.message_id"
+            f" GROUP BY d.key ORDER BY d.key", {"bounds": bounds})
+        median = self._rows(
+            f"WITH delays AS (SELECT ROUND((julianday(m.sent_at) - julianday(c.ended_at)) * 86400.0, 3) AS s"
+            f"  {window} AND {texted_sql}),"
+            f" counted AS (SELECT COUNT(*) AS n FROM delays)"
+            f" SELECT AVG(s) AS median FROM (SELECT s FROM delays ORDER BY s"
+            f"  LIMIT 2 - (SELECT n FROM counted) % 2 OFFSET ((SELECT n FROM counted) - 1) / 2)",
+            {"since": since_iso})[0]["median"]
+        replies = self._rows("SELECT COUNT(*) AS n FROM messages WHERE created_at >= ? AND direction = 'in'",
+                             (since_iso,))[0]["n"]
         optouts = self._rows("SELECT COUNT(*) AS n FROM optouts WHERE created_at >= ?", (since_iso,))[0]["n"]
-
-        latest_reply: dict[str, str] = {}
-        for row in inbound:
-            latest_reply[row["number"]] = max(latest_reply.get(row["number"], ""), row["created_at"])
-        per_day = {first + timedelta(days=n): [0, 0] for n in range(days)}
-        missed = texted = skipped = replied = 0
-        delays: list[float] = []
-        texted_numbers: set[str] = set()
-        for row in calls:
-            if row["skip_reason"] == "answered":
-                continue
-            missed += 1
-            bucket = per_day.get(datetime.fromisoformat(row["ended_at"]).astimezone(tz).date())
-            if bucket is not None:
-                bucket[0] += 1
-            if row["outcome"] == "skipped":
-                skipped += 1
-            if row["sent_at"] and row["status"] in _SENT:
-                texted += 1
-                texted_numbers.add(row["number"])
-                delays.append((datetime.fromisoformat(row["sent_at"])
-                               - datetime.fromisoformat(row["ended_at"])).total_seconds())
-                if bucket is not None:
-                    bucket[1] += 1
-                if latest_reply.get(row["number"], "") >= row["ended_at"]:
-                    replied += 1
+        texted = totals["texted"]
         return Dashboard(
-            days=days, since=since, missed=missed, texted=texted, skipped=skipped, replied=replied,
-            replies=len(inbound), reply_rate=replied / texted if texted else None,
-            median_seconds_to_text=statistics.median(delays) if delays else None,
-            optouts=optouts, optout_rate=optouts / len(texted_numbers) if texted_numbers else None,
-            per_day=tuple(DayCount(day, counts[0], counts[1]) for day, counts in per_day.items()),
+            days=days, since=starts[0], missed=totals["missed"], texted=texted, skipped=totals["skipped"],
+            replied=totals["replied"], replies=replies,
+            reply_rate=totals["replied"] / texted if texted else None,
+            median_seconds_to_text=median,
+            optouts=optouts, optout_rate=optouts / totals["texted_numbers"] if totals["texted_numbers"] else None,
+            per_day=tuple(DayCount(first + timedelta(days=row["n"]), row["missed"], row["texted"]) for row in per_day),
         )
 
     def export_messages(self, batch: int = 1000) -> Iterator[Message]:
