@@ -28,17 +28,11 @@ def loop_is_healthy(service: Service, worker: threading.Thread, now: float | Non
 
 
 def start_web(config: Config, host: str | None = None, port: int | None = None) -> threading.Thread:
-    """Serve the web UI with waitress in a daemon thread."""
-    from waitress import create_server
+    """Serve the web UI in a daemon thread through the guarded server (HTTPS when [web] tls, request
+    limits, Host check, the setup code shown while no password is set): web/server.py."""
+    from web.server import start_server
 
-    from web import create_app
-
-    app = create_app({"TEXTBACK_CONFIG": config})
-    server = create_server(app, host=host or config.web.host, port=port or config.web.port, threads=4)
-    thread = threading.Thread(target=server.run, name="web", daemon=True)
-    thread.server = server  # type: ignore[attr-defined]
-    thread.start()
-    return thread
+    return start_server(config, host=host, port=port)
 
 
 def run_agent(config: Config, stop: threading.Event, with_web: bool) -> None:
@@ -48,7 +42,7 @@ def run_agent(config: Config, stop: threading.Event, with_web: bool) -> None:
     worker.start()
     web = start_web(config) if with_web else None
     if web is not None:
-        log.info("web UI on http://%s:%d/", config.web.host, config.web.port)
+        log.info("web UI on %s://%s:%d/", "https" if config.web.tls else "http", config.web.host, config.web.port)
     watchdog = Watchdog.from_environment(lambda: loop_is_healthy(service, worker))
     notify("READY=1")
     while not stop.wait(1.0):
