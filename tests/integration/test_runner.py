@@ -5,11 +5,11 @@ from __future__ import annotations
 import os
 import signal
 import socket
-
-import pytest
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from agent.daemon.runner import LOOP_STUCK_SECONDS, loop_is_healthy
 from agent.simulator import SimulatedModem
