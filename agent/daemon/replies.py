@@ -15,7 +15,7 @@ from agent.errors import TemplateError
 from agent.rules.keywords import owner_command
 from agent.rules.numbers import pretty, to_e164
 from agent.rules.replies import (ReplyFacts, ReplyPlan, answers_allowed, owner_notes_allowed, plan_reply,
-                                 relay_refusal, shorten_for_relay)
+                                 relay_refusal, shorten_for_relay, without_pin)
 from agent.rules.settings import Settings
 from agent.rules.templates import DEFAULT_TEMPLATES, placeholder_values, render
 from agent.rules.vocabulary import InKind, OutKind, Relay
@@ -31,6 +31,9 @@ USAGE = "TextBack: to answer #12 send R 12 <your answer>. To text any number sen
 NO_SUCH_MESSAGE = "TextBack: there is no customer message #{id}. Send R <number> <your answer>."
 BAD_NUMBER = "TextBack: {number} is not a phone number I can text. Send @07911123456 <text>."
 OPTED_OUT = "TextBack: {caller} has opted out (STOP); your answer was not sent."
+NEEDS_PIN = "TextBack: commands need your SMS PIN first, e.g. <PIN> R 12 <your answer>. Nothing was sent."
+STRANGER = ("TextBack: {number} has never called or texted this box, so nothing was sent. "
+            "Text new customers from your own phone.")
 
 
 @dataclass(frozen=True)
@@ -119,7 +122,12 @@ class Replies:
         log.info("message %d from %s relayed to the owner", sms.id, sms.number)
 
     def _owner(self, tx: Transaction, settings: Settings, sms: Received, now: datetime) -> None:
-        command = owner_command(sms.body)
+        body = without_pin(sms.body, settings.owner_sms_pin)
+        if body is None:
+            # anyone can fake the sender of an SMS: without the PIN, nothing is sent for it
+            log.warning("message %d from the owner's number lacks the SMS PIN; no command run", sms.id)
+            return self._tell_owner(tx, settings, sms, NEEDS_PIN, now)
+        command = owner_command(body)
         if command is None:
             return self._tell_owner(tx, settings, sms, USAGE, now)
         if command.message_id is not None:
@@ -132,6 +140,11 @@ class Replies:
             number = to_e164(command.number or "", settings.country)
             if number is None or number == settings.owner_phone:
                 return self._tell_owner(tx, settings, sms, BAD_NUMBER.format(number=command.number), now)
+            if not self.store.has_conversation(number):
+                # @number only reaches people the box already talks to: a spoofed "owner" cannot
+                # make the shop's SIM text strangers
+                shown = pretty(number, settings.country)
+                return self._tell_owner(tx, settings, sms, STRANGER.format(number=shown), now)
             reply_to = self.store.latest_inbound_id(number)
         if self.store.is_opted_out(number):
             caller = pretty(number, settings.country)

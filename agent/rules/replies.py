@@ -20,7 +20,7 @@ from agent.rules.vocabulary import InKind, OutKind, Relay
 
 __all__ = ["ReplyFacts", "ReplyPlan", "plan_reply", "relay_refusal", "answers_allowed", "owner_notes_allowed",
            "is_carrier", "RELAYS_PER_CALLER_PER_HOUR", "RELAYS_PER_HOUR", "OWNER_NOTES_PER_HOUR",
-           "ANSWERS_PER_NUMBER_PER_HOUR", "RELAY_TEXT_LIMIT", "shorten_for_relay"]
+           "ANSWERS_PER_NUMBER_PER_HOUR", "RELAY_TEXT_LIMIT", "shorten_for_relay", "without_pin"]
 
 RELAYS_PER_CALLER_PER_HOUR = 5
 RELAYS_PER_HOUR = 30
@@ -89,6 +89,17 @@ def answers_allowed(sent_to_number_last_hour: int) -> bool:
 
 def owner_notes_allowed(sent_last_hour: int) -> bool:
     return sent_last_hour < OWNER_NOTES_PER_HOUR
+
+
+def without_pin(body: str, pin: str) -> str | None:
+    """The owner's command with the PIN taken off the front ("4821 R 12 yes" → "R 12 yes"), or
+    None when a PIN is set and the text does not start with it. No PIN set: the text as it is."""
+    if not pin:
+        return body
+    text = body.strip()
+    if text == pin or not text.startswith(pin) or text[len(pin):len(pin) + 1] not in (" ", "\n", ":", ","):
+        return None
+    return text[len(pin) + 1:].strip()
 
 
 def shorten_for_relay(text: str) -> str:

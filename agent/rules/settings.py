@@ -26,6 +26,7 @@ SETTING_KEYS: dict[str, tuple[str, str]] = {
     "max_late_minutes": ("rules", "max_late_minutes"),
     "followup_hours": ("rules", "followup_hours"),
     "owner_phone": ("owner", "phone"),
+    "owner_sms_pin": ("owner", "sms_pin"),
     "hours": ("hours", "*"),
     "hours_set": ("hours", "?"),
     "line_mode": ("line", "mode"),
@@ -50,6 +51,7 @@ class Settings:
     max_late_minutes: int = _first("max_late_minutes")
     followup_hours: int = _first("followup_hours")
     owner_phone: str = _first("owner_phone")
+    owner_sms_pin: str = _first("owner_sms_pin")            # "" = owner commands need no PIN
     hours: dict[str, tuple[str, ...]] = field(default_factory=lambda: {day: default("hours", day) for day in DAYS})
     hours_set: bool = False      # [hours] given (or saved in the web UI): all days [] = closed all week
     holidays: tuple[str, ...] = ()

@@ -69,6 +69,11 @@ class CallQueries:
         rows = self._rows("SELECT * FROM calls WHERE id = ?", (call_id,))
         return _call(rows[0]) if rows else None
 
+    def has_conversation(self, number: str) -> bool:
+        """The number has called the box, or texted it, or been texted by it."""
+        return bool(self._rows("SELECT 1 FROM messages WHERE number = ? UNION ALL SELECT 1 FROM calls WHERE number = ?"
+                               " LIMIT 1", (number, number)))
+
     def latest_missed_call_at(self, number: str) -> str | None:
         rows = self._rows("SELECT ended_at FROM calls WHERE number = ? AND COALESCE(skip_reason, '') != 'answered'"
                           " ORDER BY ended_at DESC LIMIT 1", (number,))

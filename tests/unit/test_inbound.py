@@ -238,6 +238,39 @@ def test_owner_cannot_answer_carrier_noise_or_themselves(box):
     assert box.outbox("owner_answer") == [] and len(box.outbox("owner_usage")) == 1
 
 
+def test_owner_cannot_text_a_stranger_with_at(box):
+    """A spoofed "owner" must not make the shop's SIM text anyone: @number reaches only numbers
+    the box already has a conversation with."""
+    box.receive(OWNER, "@07700 900456 Free prize, click here")
+    assert box.outbox("owner_answer") == []
+    [notice] = box.outbox("owner_usage")
+    assert "never called or texted this box" in notice["body"] and notice["number"] == OWNER
+
+
+def _with_pin(box, pin: str) -> None:
+    box.store.set_setting("owner_sms_pin", pin, box.clock.now())
+
+
+def test_with_an_sms_pin_a_command_without_it_sends_nothing(box):
+    _with_pin(box, "4821")
+    box.receive(CUSTOMER, "Hi")
+    for n, command in enumerate((f"R {box.inbox()[0]['id']} Yes", "@07911123456 Yes", "4822 @07911123456 Yes",
+                                 "48210 @07911123456 Yes")):
+        box.receive(OWNER, command, at=box.clock.now() + timedelta(seconds=n + 1))
+    assert box.outbox("owner_answer") == []
+    notes = box.outbox("owner_usage")
+    assert notes and all("PIN" in note["body"] and "4821" not in note["body"] for note in notes)
+
+
+def test_with_an_sms_pin_a_command_that_starts_with_it_is_run(box):
+    _with_pin(box, "4821")
+    box.receive(CUSTOMER, "Hi")
+    box.receive(OWNER, f"4821 R {box.inbox()[0]['id']} Yes, 3pm works")
+    box.receive(OWNER, "4821 @07911123456 See you then", at=box.clock.now() + timedelta(seconds=1))
+    assert [row["body"] for row in box.outbox("owner_answer")] == ["Yes, 3pm works", "See you then"]
+    assert box.outbox("owner_usage") == []
+
+
 def test_owner_answer_to_an_opted_out_customer_is_refused(box):
     box.receive(CUSTOMER, "Hi")
     box.receive(CUSTOMER, "STOP", at=box.clock.now() + timedelta(seconds=1))
