@@ -14,11 +14,11 @@ a new migration.
 
 from __future__ import annotations
 
-__all__ = ["SQL", "VOCABULARY", "REBUILT", "unknown_words_sql"]
+__all__ = ["SQL", "VOCABULARY_5", "REBUILT", "rebuild_sql", "unknown_words_sql", "extended"]
 
 REBUILT = ("messages", "calls")
 
-VOCABULARY = {
+VOCABULARY_5 = {
     "out_kind": ("missed_open", "missed_closed", "followup", "optout_confirm", "optin_confirm", "help",
                  "owner_relay", "owner_usage", "owner_answer", "owner_alert", "reply"),
     "in_kind": ("sms", "stop", "start", "help", "owner", "carrier", "history", "mms", "nontext"),
@@ -32,8 +32,15 @@ VOCABULARY = {
 }
 
 
-def _list(name: str) -> str:
-    return "(" + ", ".join(f"'{word}'" for word in VOCABULARY[name]) + ")"
+def extended(vocabulary: dict[str, tuple[str, ...]], **more: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+    """A later migration's word lists: these, with more words added at the end of some lists."""
+    return {name: words + more.get(name, ()) for name, words in vocabulary.items()}
+
+
+def _lister(vocabulary: dict[str, tuple[str, ...]]):
+    def _list(name: str) -> str:
+        return "(" + ", ".join(f"'{word}'" for word in vocabulary[name]) + ")"
+    return _list
 
 
 _MESSAGE_COLUMNS = ("id, direction, number, body, kind, status, call_id, created_at, due_at, next_attempt_at, sent_at,"
@@ -42,7 +49,10 @@ _MESSAGE_COLUMNS = ("id, direction, number, body, kind, status, call_id, created
 _CALL_COLUMNS = ("id, number, raw_number, toa, started_at, ended_at, rings, end_signal, outcome, skip_reason,"
                  " message_id, created_at")
 
-SQL = f"""
+def rebuild_sql(vocabulary: dict[str, tuple[str, ...]]) -> str:
+    """The rebuild of messages and calls with CHECKs for these word lists (columns as of schema 5)."""
+    _list = _lister(vocabulary)
+    return f"""
 CREATE TABLE messages_checked (
     id INTEGER PRIMARY KEY,
     direction TEXT NOT NULL CHECK (direction IN ('out', 'in')),
@@ -94,8 +104,12 @@ ALTER TABLE calls_checked RENAME TO calls;
 """
 
 
-def unknown_words_sql() -> str:
-    """A query listing every word in the old tables this migration's checks would refuse."""
+SQL = rebuild_sql(VOCABULARY_5)
+
+
+def unknown_words_sql(vocabulary: dict[str, tuple[str, ...]]) -> str:
+    """A query listing every word in the old tables these word lists would refuse."""
+    _list = _lister(vocabulary)
     return f"""
 SELECT 'messages.kind', kind FROM messages WHERE direction = 'out' AND kind NOT IN {_list("out_kind")}
 UNION SELECT 'messages.kind', kind FROM messages WHERE direction = 'in' AND kind NOT IN {_list("in_kind")}

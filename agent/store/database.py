@@ -12,6 +12,7 @@ import sqlite_utils
 
 from agent.errors import StorageError
 from agent.store.calls import CallQueries
+from agent.store.conversation_marks import ConversationMarkQueries
 from agent.store.conversations import ConversationQueries
 from agent.store.downtime import DowntimeQueries
 from agent.store.housekeeping import HousekeepingQueries
@@ -25,13 +26,14 @@ from agent.store.schema import migrate
 from agent.store.sessions import SessionQueries
 from agent.store.settings_table import SettingsQueries
 from agent.store.transaction import Transaction
+from agent.store.variants import VariantQueries
 
 __all__ = ["Store"]
 
 
 class Store(CallQueries, OutboxQueries, InboxQueries, OptOutQueries, ConversationQueries, ReportQueries,
             SettingsQueries, KeptValueQueries, ModemStateQueries, DowntimeQueries, HousekeepingQueries,
-            SessionQueries):
+            SessionQueries, ConversationMarkQueries, VariantQueries):
     """One connection and its lock; each table's queries come from its own module (mixed in here),
     so one transaction can span tables. Nothing it returns is a database row: records.py.
     Safe to share between threads (one lock)."""

@@ -104,6 +104,7 @@ class Message:
     reply_to: int | None = None
     delivered_at: str | None = None
     relay: str | None = None
+    variant: str | None = None          # which A/B variant of its template (None: the only one)
 
     @property
     def outgoing(self) -> bool:

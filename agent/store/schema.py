@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from agent.store import checks, sessions
+from agent.store import checks, conversation_marks, sessions, variants
 
 __all__ = ["MIGRATIONS", "migrate", "SCHEMA_VERSION"]
 
@@ -169,11 +169,15 @@ CREATE TABLE sim_history (
 """),
     ("web sessions and the setup code", sessions.SCHEMA),
     ("message and call words enforced by CHECK constraints (tables rebuilt)", checks.SQL),
+    ("conversation marks: menu choice, urgent, callback, outcome; new message words checked",
+     conversation_marks.SCHEMA + checks.rebuild_sql(conversation_marks.VOCABULARY)),
+    ("A/B variants of the missed-call texts", variants.SCHEMA),
 ]
 
 # Migrations that rebuild a table run with foreign keys off (SQLite's rebuild procedure) and check
 # them before COMMIT.
-_REBUILDS = {5: checks.unknown_words_sql}
+_REBUILDS = {5: checks.VOCABULARY_5, 6: conversation_marks.VOCABULARY}
+LATEST_VOCABULARY = conversation_marks.VOCABULARY          # the word lists the newest rebuild enforces
 
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -196,7 +200,7 @@ def migrate(conn: sqlite3.Connection) -> int:
                 indexes = conn.execute(
                     "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN"
                     f" ({','.join('?' * len(checks.REBUILT))})", checks.REBUILT).fetchall()
-                unknown = conn.execute(rebuild()).fetchall()
+                unknown = conn.execute(checks.unknown_words_sql(rebuild)).fetchall()
                 if unknown:
                     words = ", ".join(f"{column} = {word!r}" for column, word in unknown)
                     raise RuntimeError(f"database has words this TextBack does not know ({words}); "

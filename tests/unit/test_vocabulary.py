@@ -14,8 +14,8 @@ import pytest
 from agent.rules.policy import SKIP_REASONS
 from agent.rules.vocabulary import CallOutcome, InKind, InStatus, OutKind, OutStatus, Relay, SkipReason
 from agent.store import Store
-from agent.store.checks import VOCABULARY
-from agent.store.schema import MIGRATIONS, SCHEMA_VERSION
+from agent.store.checks import VOCABULARY_5
+from agent.store.schema import LATEST_VOCABULARY as VOCABULARY, MIGRATIONS, SCHEMA_VERSION
 from tests.db_rows import rows as db_rows
 
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "made-by-version-3.db"
@@ -83,8 +83,10 @@ def test_a_database_made_by_version_3_migrates_and_keeps_every_row(tmp_path):
     old = sqlite3.connect(path)
     old.row_factory = sqlite3.Row
     assert old.execute("PRAGMA user_version").fetchone()[0] == 3
-    before = {table: [tuple(row) for row in old.execute(f"SELECT * FROM {table} ORDER BY rowid")]
-              for table in ("calls", "messages", "inbound_parts", "optouts", "delivery_reports")}
+    tables = ("calls", "messages", "inbound_parts", "optouts", "delivery_reports")
+    columns = {table: ", ".join(row["name"] for row in old.execute(f"PRAGMA table_info({table})")) for table in tables}
+    before = {table: [tuple(row) for row in old.execute(f"SELECT {columns[table]} FROM {table} ORDER BY rowid")]
+              for table in tables}
     words = {(row["direction"], row["kind"], row["status"]) for row in old.execute("SELECT * FROM messages")}
     old.close()
     assert len(before["calls"]) > 100 and len(before["messages"]) > 200 and len(words) >= 5
@@ -93,7 +95,7 @@ def test_a_database_made_by_version_3_migrates_and_keeps_every_row(tmp_path):
     try:
         assert db_rows(store, "PRAGMA user_version")[0][0] == SCHEMA_VERSION
         for table, old_rows in before.items():
-            now_rows = [tuple(row) for row in db_rows(store, f"SELECT * FROM {table} ORDER BY rowid")]
+            now_rows = [tuple(row) for row in db_rows(store, f"SELECT {columns[table]} FROM {table} ORDER BY rowid")]
             assert now_rows == old_rows, table
         assert not db_rows(store, "PRAGMA foreign_key_check")
         assert db_rows(store, "PRAGMA integrity_check")[0][0] == "ok"
@@ -114,18 +116,18 @@ def test_every_word_the_previous_version_could_write_survives_the_migration(tmp_
     for version, (_name, sql) in enumerate(MIGRATIONS[:3]):
         conn.executescript(f"BEGIN;\n{sql}\nPRAGMA user_version = {version + 1};\nCOMMIT;")
     call_id = 0
-    for reason in VOCABULARY["skip_reason"]:
+    for reason in VOCABULARY_5["skip_reason"]:
         call_id += 1
         conn.execute("INSERT INTO calls (id, number, started_at, ended_at, end_signal, outcome, skip_reason,"
                      " created_at) VALUES (?, '+447911123456', 'a', 'b', 'NO CARRIER', 'skipped', ?, 'c')",
                      (call_id, reason))
-    for kind in VOCABULARY["out_kind"]:
-        for status in VOCABULARY["out_status"]:
+    for kind in VOCABULARY_5["out_kind"]:
+        for status in VOCABULARY_5["out_status"]:
             conn.execute("INSERT INTO messages (direction, number, body, kind, status, created_at)"
                          " VALUES ('out', '+447911123456', 'x', ?, ?, 'c')", (kind, status))
-    for kind in VOCABULARY["in_kind"]:
-        for status in VOCABULARY["in_status"]:
-            for relay in (None, *VOCABULARY["relay"]):
+    for kind in VOCABULARY_5["in_kind"]:
+        for status in VOCABULARY_5["in_status"]:
+            for relay in (None, *VOCABULARY_5["relay"]):
                 conn.execute("INSERT INTO messages (direction, number, body, kind, status, created_at, relay)"
                              " VALUES ('in', '+447911123456', 'x', ?, ?, 'c', ?)", (kind, status, relay))
     count = conn.execute("SELECT COUNT(*) FROM messages").fetchone()[0]
