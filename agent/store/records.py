@@ -60,18 +60,8 @@ class CallRecord:
 
 
 @dataclass(frozen=True)
-class CallListing:
+class CallListing(CallRecord):
     """A call with its text's state, for the calls page and the CSV export."""
-    id: int
-    number: str | None
-    raw_number: str
-    started_at: str
-    ended_at: str
-    rings: int
-    end_signal: str
-    outcome: CallOutcome
-    skip_reason: str | None
-    message_id: int | None
     message_status: str | None = None
     message_sent_at: str | None = None
     message_error: str | None = None

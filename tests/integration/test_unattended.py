@@ -174,15 +174,21 @@ def test_sigterm_mid_send_finishes_the_part_commits_the_call_and_exits_in_10_s(s
     assert [s.number for s in agent.sim.sent].count(CALLER) <= 1
 
 
+def lock_database(path: str, seconds: float) -> subprocess.Popen:
+    """Another program holds SQLite's write lock for `seconds`; returns once it has it."""
+    locker = subprocess.Popen([sys.executable, "-c", (
+        "import sqlite3, time\n"
+        f"c = sqlite3.connect({path!r}, isolation_level=None)\n"
+        f"c.execute('BEGIN IMMEDIATE'); print('locked', flush=True); time.sleep({seconds}); c.execute('COMMIT')\n")],
+        stdout=subprocess.PIPE, text=True)
+    assert locker.stdout.readline().strip() == "locked"
+    return locker
+
+
 def test_a_15_s_database_lock_by_another_process_loses_no_call(start_agent):
     agent = start_agent("sim800")
-    locker = subprocess.Popen([sys.executable, "-c", (
-        "import sqlite3, sys, time\n"
-        f"c = sqlite3.connect({agent.config.storage.database!r}, isolation_level=None)\n"
-        "c.execute('BEGIN IMMEDIATE'); print('locked', flush=True); time.sleep(15); c.execute('COMMIT')\n")],
-        stdout=subprocess.PIPE, text=True)
+    locker = lock_database(agent.config.storage.database, seconds=15)
     try:
-        assert locker.stdout.readline().strip() == "locked"
         agent.sim.call(CALLER, rings=2)
         wait_for(lambda: [s for s in agent.sim.sent if s.number == CALLER], 10, "texted while the lock is held")
         assert agent.service.recorder.holding == 1 and locker.poll() is None
@@ -280,13 +286,8 @@ def test_a_send_refused_while_the_database_is_locked_is_recorded_with_its_error_
     agent.sim.call(CALLER, rings=2)
     [call] = agent.wait_calls(1)
     wait_for(lambda: agent.store.message(call.message_id).status == "sending", 10, "the text being sent")
-    locker = subprocess.Popen([sys.executable, "-c", (
-        "import sqlite3, sys, time\n"
-        f"c = sqlite3.connect({agent.config.storage.database!r}, isolation_level=None)\n"
-        "c.execute('BEGIN IMMEDIATE'); print('locked', flush=True); time.sleep(6); c.execute('COMMIT')\n")],
-        stdout=subprocess.PIPE, text=True)
+    locker = lock_database(agent.config.storage.database, seconds=6)
     try:
-        assert locker.stdout.readline().strip() == "locked"
         wait_for(lambda: agent.service.sender.owed, 10, "the refusal owed to the locked database")
     finally:
         locker.wait(20)
