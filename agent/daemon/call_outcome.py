@@ -29,7 +29,7 @@ def decide_call(store: Store, number: str | None, ended_at: datetime, answered: 
     history = store.history(number, now, settings.dedup_hours) if number else History()
     if texted_in_memory_at is not None and (history.last_text_at is None or history.last_text_at < texted_in_memory_at):
         history = replace(history, last_text_at=texted_in_memory_at)
-    return decide(CallFacts(number, ended_at, answered), settings, history, now)
+    return decide(CallFacts(number, ended_at, answered), settings, history, now, store.variant_turns())
 
 
 def settle_call(store: Store, call_id: int, number: str | None, ended_at: datetime, answered: bool,
@@ -39,8 +39,9 @@ def settle_call(store: Store, call_id: int, number: str | None, ended_at: dateti
     if decision.text:
         assert number and decision.body and decision.due_at and decision.template
         store.queue_text_for_call(call_id, number=number, body=decision.body, kind=decision.template,
-                                  due_at=decision.due_at, now=now, replace_message_id=decision.replace_message_id)
-        log.info("missed call %d: text queued", call_id)
+                                  due_at=decision.due_at, now=now, replace_message_id=decision.replace_message_id,
+                                  variant=decision.variant)
+        log.info("missed call %d: text queued%s", call_id, f" (variant {decision.variant})" if decision.variant else "")
     else:
         store.skip_call(call_id, decision.reason or "unknown")
         if decision.replace_message_id is not None:

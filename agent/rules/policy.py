@@ -7,6 +7,7 @@ the caller or the shop, never twice inside the dedup window.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -15,6 +16,7 @@ from agent.rules.hours import is_open, parse_hours
 from agent.rules.numbers import line_kind
 from agent.rules.settings import Settings
 from agent.rules.templates import placeholder_values, render
+from agent.rules.variants import VariantTurn, choose
 
 __all__ = ["CallFacts", "Decision", "History", "decide", "SKIP_REASONS", "TEXTABLE_KINDS"]
 
@@ -71,6 +73,7 @@ class Decision:
     body: str | None = None
     due_at: datetime | None = None
     replace_message_id: int | None = None  # a pending text for the same caller, superseded
+    variant: str | None = None             # A/B variant letter of the template (None: no test running)
 
 
 def _skip(reason: str) -> Decision:
@@ -86,7 +89,10 @@ def _kind_reason(number: str) -> str | None:
     return kind if kind in SKIP_REASONS else "unknown"
 
 
-def decide(call: CallFacts, settings: Settings, history: History, now: datetime) -> Decision:
+def decide(call: CallFacts, settings: Settings, history: History, now: datetime,
+           variants: Mapping[str, VariantTurn] | None = None) -> Decision:
+    """Text or skip. `variants`: per template, its extra A/B variants and the letter the last text
+    of it carried (agent.rules.variants); the text goes out as the next variant in turn."""
     if call.answered:
         # the shop spoke to the caller: a text still waiting out the delay is not wanted any more
         return Decision(text=False, reason="answered", replace_message_id=history.pending_message_id)
@@ -112,6 +118,8 @@ def decide(call: CallFacts, settings: Settings, history: History, now: datetime)
     # [hours] with every day [] is closed all week; only hours never given mean "no hours set"
     open_now = not settings.has_hours or is_open(parse_hours(settings.hours, settings.holidays), call.ended_at, tz)
     template = "missed_open" if open_now else "missed_closed"
-    body = render(settings.templates[template], placeholder_values(settings, call.ended_at, tz, call_at=call.ended_at))
+    variant, text = choose(settings.templates[template], (variants or {}).get(template))
+    body = render(text, placeholder_values(settings, call.ended_at, tz, call_at=call.ended_at))
     due = max(now, call.ended_at + timedelta(seconds=settings.delay_seconds))
-    return Decision(text=True, template=template, body=body, due_at=due, replace_message_id=replace)
+    return Decision(text=True, template=template, body=body, due_at=due, replace_message_id=replace,
+                    variant=variant)

@@ -46,14 +46,15 @@ class CallQueries:
             conn.execute("UPDATE calls SET outcome = 'skipped', skip_reason = ? WHERE id = ?", (reason, call_id))
 
     def queue_text_for_call(self, call_id: int, *, number: str, body: str, kind: str, due_at: datetime,
-                            now: datetime, replace_message_id: int | None = None) -> int:
+                            now: datetime, replace_message_id: int | None = None, variant: str | None = None) -> int:
         """Queue the call's text and link it, in one transaction. A pending text for the same caller
-        (replace_message_id) is cancelled in the same transaction: still one text."""
+        (replace_message_id) is cancelled in the same transaction: still one text. `variant`: the
+        A/B letter the text carries (None when no test runs)."""
         with self._write() as conn:
             if replace_message_id is not None:
                 self._cancel_in(conn, replace_message_id, "replaced by a newer call", SkipReason.SUPERSEDED)
             message_id = self._insert_out(conn, number=number, body=body, kind=kind, due_at=due_at,
-                                          now=now, call_id=call_id)
+                                          now=now, call_id=call_id, variant=variant)
             conn.execute("UPDATE calls SET outcome = 'texted', message_id = ? WHERE id = ?", (message_id, call_id))
             return message_id
 

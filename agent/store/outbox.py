@@ -22,12 +22,12 @@ class OutboxQueries:
     """Mixed into Store: the queries of the outgoing queue."""
 
     def _insert_out(self, conn: sqlite3.Connection, *, number: str, body: str, kind: str, due_at: datetime,
-                    now: datetime, call_id: int | None = None, parts: int = 1) -> int:
+                    now: datetime, call_id: int | None = None, parts: int = 1, variant: str | None = None) -> int:
         kind = OutKind(kind)          # a word the schema does not know is a bug here, not a failed commit
         cursor = conn.execute(
             "INSERT INTO messages (direction, number, body, kind, status, call_id, created_at, due_at,"
-            " next_attempt_at, parts) VALUES ('out', ?, ?, ?, 'queued', ?, ?, ?, ?, ?)",
-            (number, body, kind, call_id, utc_iso(now), utc_iso(due_at), utc_iso(due_at), parts))
+            " next_attempt_at, parts, variant) VALUES ('out', ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?)",
+            (number, body, kind, call_id, utc_iso(now), utc_iso(due_at), utc_iso(due_at), parts, variant))
         return cursor.lastrowid
 
     def queue_text(self, *, number: str, body: str, kind: str, due_at: datetime, now: datetime) -> int:
@@ -145,16 +145,18 @@ class OutboxQueries:
 
     def insert_sent(self, *, number: str, body: str, kind: str, status: str, created_at: datetime,
                     sent_at: datetime | None, refs: list[int], parts: int, encoding: str,
-                    call_id: int | None = None, error_text: str | None = None) -> int:
-        """A text that went out while the database could not be written, recorded afterwards."""
+                    call_id: int | None = None, error_text: str | None = None, variant: str | None = None) -> int:
+        """A text that went out while the database could not be written, recorded afterwards
+        (`variant`: the A/B letter it carried)."""
         kind, status = OutKind(kind), OutStatus(status)
         with self._write() as conn:
             cursor = conn.execute(
                 "INSERT INTO messages (direction, number, body, kind, status, call_id, created_at, due_at,"
-                " next_attempt_at, sent_at, attempts, parts, parts_sent, refs, encoding, error_text)"
-                " VALUES ('out', ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?)",
+                " next_attempt_at, sent_at, attempts, parts, parts_sent, refs, encoding, error_text, variant)"
+                " VALUES ('out', ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?)",
                 (number, body, kind, status, call_id, utc_iso(created_at), utc_iso(created_at), utc_iso(created_at),
-                 utc_iso(sent_at) if sent_at else None, parts, len(refs), json.dumps(refs), encoding, error_text))
+                 utc_iso(sent_at) if sent_at else None, parts, len(refs), json.dumps(refs), encoding, error_text,
+                 variant))
             if call_id is not None:
                 conn.execute("UPDATE calls SET outcome = 'texted', message_id = ? WHERE id = ?",
                              (cursor.lastrowid, call_id))

@@ -113,3 +113,30 @@ def test_hours_given_with_every_day_closed_means_closed_all_week():
     assert "We open again soon." in decision.body
     unset = Settings(business_name="Brightside Dental", hours={}, templates=dict(DEFAULT_TEMPLATES))
     assert decide(call("+447911123456"), unset, History(), MONDAY_NOON).template == "missed_open"
+
+
+def test_variants_go_out_in_turn_and_none_without_a_test():
+    from agent.rules.variants import VariantTurn
+
+    extra = {"B": "{business}: variant B. Reply STOP to opt out.", "C": "{business}: variant C."}
+    letters, bodies = [], []
+    last = None
+    for _ in range(4):
+        decision = decide(call("+447911123456"), SETTINGS, History(), MONDAY_NOON,
+                          {"missed_open": VariantTurn(extra=extra, last=last)})
+        letters.append(decision.variant)
+        bodies.append(decision.body)
+        last = decision.variant
+    assert letters == ["A", "B", "C", "A"]
+    assert bodies[0] == decide(call("+447911123456"), SETTINGS, History(), MONDAY_NOON).body
+    assert bodies[1] == "Brightside Dental: variant B. Reply STOP to opt out."
+    assert bodies[2] == "Brightside Dental: variant C."
+    # without a test the text carries no letter; a test of the closed text leaves the open one alone
+    assert decide(call("+447911123456"), SETTINGS, History(), MONDAY_NOON).variant is None
+    assert decide(call("+447911123456"), SETTINGS, History(), MONDAY_NOON,
+                  {"missed_closed": VariantTurn(extra=extra)}).variant is None
+    closed = decide(call("+447911123456", SATURDAY), SETTINGS, History(), SATURDAY,
+                    {"missed_closed": VariantTurn(extra=extra, last="A")})
+    assert closed.template == "missed_closed" and closed.variant == "B"
+    # a skip carries no letter
+    assert decide(call(None), SETTINGS, History(), MONDAY_NOON, {"missed_open": VariantTurn(extra=extra)}).variant is None
