@@ -163,6 +163,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     from web import (account, auth, calls, csrf, export, first_run, inbox, live, optouts, settings as settings_pages,
                      status, unheard, wizard)
+    from web import variants as variant_pages
     from web.host_check import allowed_names, check_host
     from web.input_check import refuse_nul
 
@@ -175,6 +176,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     for blueprint in (inbox.bp, calls.bp, settings_pages.bp, optouts.bp, status.bp, unheard.bp, export.bp,
                       first_run.bp, wizard.bp, live.bp, account.bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(variant_pages.bp)
     for code in (400, 403, 404, 405, 413, 500):
         app.register_error_handler(code, _error_page)
     return app
