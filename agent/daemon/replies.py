@@ -1,5 +1,6 @@
 """Acting on a whole received message, inside the transaction that stored it: opt-outs, automatic
-answers, the relay to the owner, and the owner's commands. What to do is agent.rules.replies;
+answers (HELP, confirmations, the menu option's reply), marks (menu choice, urgent, callback), the
+relay to the owner, and the owner's commands. What to do is agent.rules.replies;
 this module only carries it out, so a PDU read twice is acted on once."""
 
 from __future__ import annotations
@@ -14,14 +15,15 @@ from agent.clock import parse_utc
 from agent.errors import TemplateError
 from agent.rules.keywords import owner_command
 from agent.rules.numbers import pretty, to_e164
-from agent.rules.replies import (ReplyFacts, ReplyPlan, answers_allowed, owner_notes_allowed, plan_reply,
-                                 relay_refusal, shorten_for_relay, without_pin)
+from agent.rules.menu import MenuOption
+from agent.rules.replies import (HELP_ANSWER_EVERY, ReplyFacts, ReplyPlan, answers_allowed, owner_notes_allowed,
+                                 plan_reply, relay_refusal, shorten_for_relay, without_pin)
 from agent.rules.settings import Settings
 from agent.rules.templates import DEFAULT_TEMPLATES, placeholder_values, render
 from agent.rules.vocabulary import InKind, OutKind, Relay
 from agent.store import Store, Transaction
 
-__all__ = ["Replies", "Received", "PARTIAL_ANSWER", "USAGE"]
+__all__ = ["Replies", "Received", "PARTIAL_ANSWER", "USAGE", "MENU_RELAY", "URGENT_PREFIX"]
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +34,9 @@ NO_SUCH_MESSAGE = "TextBack: there is no customer message #{id}. Send R <number>
 BAD_NUMBER = "TextBack: {number} is not a phone number I can text. Send @07911123456 <text>."
 OPTED_OUT = "TextBack: {caller} has opted out (STOP); your answer was not sent."
 NEEDS_PIN = "TextBack: commands need your SMS PIN first, e.g. <PIN> R 12 <your answer>. Nothing was sent."
+MENU_RELAY = "#{ref} {caller} chose {key} {label}\nReply R {ref} <answer>"
+URGENT_PREFIX = "URGENT "
+ANSWER_KINDS = (OutKind.HELP, OutKind.OPTIN_CONFIRM, OutKind.OPTOUT_CONFIRM, OutKind.MENU_ANSWER)
 STRANGER = ("TextBack: {number} has never called or texted this box, so nothing was sent. "
             "Text new customers from your own phone.")
 
@@ -52,9 +57,7 @@ class Replies:
         self.unsaved_optouts = unsaved_optouts
 
     def act(self, tx: Transaction, settings: Settings, sms: Received, now: datetime) -> None:
-        plan = plan_reply(ReplyFacts(number=sms.number, body=sms.body, partial=sms.partial, carrier=sms.carrier,
-                                     owner_phone=settings.owner_phone,
-                                     opted_out=not sms.carrier and self.store.is_opted_out(sms.number)))
+        plan = plan_reply(self._facts(settings, sms, now))
         if plan.kind == InKind.CARRIER:
             log.info("message %d from %s is carrier noise: stored, not relayed", sms.id, sms.number)
             return
@@ -66,7 +69,27 @@ class Replies:
             return self._owner(tx, settings, sms, now)
         self._carry_out(tx, settings, sms, plan, now)
 
+    def _facts(self, settings: Settings, sms: Received, now: datetime) -> ReplyFacts:
+        customer = not sms.carrier and sms.number != settings.owner_phone
+        answered: frozenset[str] = frozenset()
+        if customer and settings.menu_options:
+            answered = self.store.menu_keys_answered(sms.number, self.store.latest_missed_call_at(sms.number))
+        return ReplyFacts(number=sms.number, body=sms.body, partial=sms.partial, carrier=sms.carrier,
+                          owner_phone=settings.owner_phone,
+                          opted_out=not sms.carrier and self.store.is_opted_out(sms.number),
+                          menu_options=settings.menu_options, urgent_words=settings.urgent_words,
+                          menu_answered=answered,
+                          help_answered=customer and self.store.texts_since(
+                              (OutKind.HELP,), now - HELP_ANSWER_EVERY, sms.number) > 0)
+
     def _carry_out(self, tx: Transaction, settings: Settings, sms: Received, plan: ReplyPlan, now: datetime) -> None:
+        if plan.menu is not None or plan.urgent:
+            self.store.mark_reply(tx, message_id=sms.id, number=sms.number, now=now,
+                                  menu_key=plan.menu.key if plan.menu else None,
+                                  menu_label=plan.menu.label if plan.menu else None,
+                                  urgent=plan.urgent, callback=plan.callback)
+            log.info("message %d from %s:%s%s", sms.id, sms.number, " urgent" if plan.urgent else "",
+                     f" chose {plan.menu.key} {plan.menu.label}" if plan.menu else "")
         answer = plan.answer
         if plan.optout:
             self.unsaved_optouts.discard(sms.number)       # the store has it now
@@ -79,13 +102,24 @@ class Replies:
             self.unsaved_optouts.discard(sms.number)
             log.info("%s opted back in (message %d)", sms.number, sms.id)
         if answer is not None and self._answers_left(sms.number, now):
-            body = self._render(settings, answer, now)
-            self.store.queue_linked(tx, number=sms.number, body=body, kind=answer, now=now, reply_to=sms.id)
+            body = (self._menu_answer(settings, plan.menu, now) if answer == OutKind.MENU_ANSWER
+                    else self._render(settings, answer, now))
+            if body:
+                self.store.queue_linked(tx, number=sms.number, body=body, kind=answer, now=now, reply_to=sms.id)
         if plan.relay:
-            self.relay(tx, settings, sms, now)
+            self.relay(tx, settings, sms, now, urgent=plan.urgent, menu=plan.menu)
+
+    def _menu_answer(self, settings: Settings, option: MenuOption | None, now: datetime) -> str | None:
+        if option is None:
+            return None
+        try:
+            return render(option.reply, placeholder_values(settings, now, ZoneInfo(settings.timezone)))
+        except TemplateError as error:
+            log.error("menu option %s's reply cannot be filled (%s); not answered", option.key, error)
+            return None
 
     def _answers_left(self, number: str, now: datetime) -> bool:
-        sent = self.store.texts_since((OutKind.HELP, OutKind.OPTIN_CONFIRM, OutKind.OPTOUT_CONFIRM), now - HOUR, number)
+        sent = self.store.texts_since(ANSWER_KINDS, now - HOUR, number)
         if not answers_allowed(sent):
             log.warning("%s: %d automatic answers in the last hour; no more for now", number, sent)
             return False
@@ -101,21 +135,30 @@ class Replies:
 
     # ---- to and from the owner --------------------------------------------------------------------
 
-    def relay(self, tx: Transaction, settings: Settings, sms: Received, now: datetime) -> None:
+    def relay(self, tx: Transaction, settings: Settings, sms: Received, now: datetime, *, urgent: bool = False,
+              menu: MenuOption | None = None) -> None:
+        """The reply to the owner's phone: "#12 07811 234567 chose 3 Call me back" for a menu choice,
+        the owner_relay template otherwise; "URGENT " first when urgent (past the rate limits)."""
         refusal = relay_refusal(owner_phone=settings.owner_phone,
                                 from_caller=self.store.relayed_since(now - HOUR, sms.number),
-                                from_all=self.store.relayed_since(now - HOUR))
+                                from_all=self.store.relayed_since(now - HOUR), urgent=urgent)
         if refusal is not None:
             relay, note = refusal
             if relay != Relay.NO_OWNER:
                 log.warning("message %d from %s %s", sms.id, sms.number, note)
             self.store.set_relay(tx, sms.id, relay, note)
             return
-        called = self.store.latest_missed_call_at(sms.number)
-        body = self._render(settings, OutKind.OWNER_RELAY, now, call_at=parse_utc(called) if called else None,
-                            caller=sms.number, ref=sms.id, text=shorten_for_relay(sms.body))
-        if not called:
-            body = re.sub(r"\s*\((?:missed call\s*)?\)", "", body)   # "(missed call )" says nothing
+        if menu is not None:
+            body = MENU_RELAY.format(ref=sms.id, caller=pretty(sms.number, settings.country), key=menu.key,
+                                     label=menu.label)
+        else:
+            called = self.store.latest_missed_call_at(sms.number)
+            body = self._render(settings, OutKind.OWNER_RELAY, now, call_at=parse_utc(called) if called else None,
+                                caller=sms.number, ref=sms.id, text=shorten_for_relay(sms.body))
+            if not called:
+                body = re.sub(r"\s*\((?:missed call\s*)?\)", "", body)   # "(missed call )" says nothing
+        if urgent:
+            body = URGENT_PREFIX + body
         self.store.queue_linked(tx, number=settings.owner_phone, body=body, kind=OutKind.OWNER_RELAY, now=now,
                                 reply_to=sms.id)
         self.store.set_relay(tx, sms.id, Relay.RELAYED)

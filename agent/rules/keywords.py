@@ -13,7 +13,10 @@ The owner's own commands, sent from their phone to the box, are read here too (o
 "@07911123456 Yes, 3pm works" texts that number (no spaces inside the number).
 
 Urgent words ([urgent] words, "URGENT", "EMERGENCY") are different: one of them anywhere in a
-reply, as a whole word in any case, marks it urgent. parse_urgent_words checks the list.
+reply, as a whole word in any case, marks it urgent: "urgent!! leak" and "Emergency: no heat" do,
+"urgently" does not. "non-urgent" does (a hyphen ends a word): a false alarm costs one relay, a
+missed emergency costs a customer.
+parse_urgent_words checks the list; has_urgent_word reads a reply.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 __all__ = ["OPT_OUT_WORDS", "OPT_IN_WORDS", "HELP_WORDS", "classify", "OwnerCommand", "owner_command",
-           "parse_urgent_words", "MAX_URGENT_WORD"]
+           "parse_urgent_words", "MAX_URGENT_WORD", "has_urgent_word"]
 
 OPT_OUT_WORDS = frozenset({"stop", "stopall", "unsubscribe", "cancel", "end", "quit", "revoke", "optout"})
 OPT_IN_WORDS = frozenset({"start", "unstop", "yes"})
@@ -105,3 +108,11 @@ def parse_urgent_words(value: Any) -> tuple[str, ...]:
         seen.add(word.casefold())
         words.append(word)
     return tuple(words)
+
+
+def has_urgent_word(text: str, words: tuple[str, ...]) -> bool:
+    """One of `words` is a whole word of the reply, in any case."""
+    if not isinstance(text, str) or not words:
+        return False
+    said = set(_WORD.findall(text.casefold()))
+    return any(word.casefold() in said for word in words)

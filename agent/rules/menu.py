@@ -5,6 +5,11 @@ back") and the reply the caller gets when they choose it (a text filled like a t
 matches an option when it is the option's key or its label, in any case and with punctuation
 and spacing ignored (`squeeze`). So no two options may squeeze to the same key or label, and no
 label may be a keyword (STOP, HELP, …): an opt-out must always read as an opt-out. Pure.
+
+`chosen_option` reads a reply as a choice; `menu_line` is the {menu} placeholder ("Reply 1 Book,
+3 Call me back"). An option whose label asks to be called ("Call me back", "Callback", "Ring me")
+is a callback request (`asks_for_callback`): its conversation is pinned at the top of the inbox
+until the owner marks it handled.
 """
 
 from __future__ import annotations
@@ -16,9 +21,10 @@ from typing import Any
 
 from agent.errors import TemplateError
 from agent.rules.keywords import classify
-from agent.rules.templates import check_text
+from agent.rules.templates import check_text, menu_line
 
-__all__ = ["MenuOption", "MAX_OPTIONS", "MAX_KEY", "MAX_LABEL", "squeeze", "parse_menu_options"]
+__all__ = ["MenuOption", "MAX_OPTIONS", "MAX_KEY", "MAX_LABEL", "squeeze", "parse_menu_options", "chosen_option",
+           "asks_for_callback", "menu_line"]
 
 MAX_OPTIONS = 5
 MAX_KEY = 2
@@ -38,6 +44,25 @@ class MenuOption:
 def squeeze(text: str) -> str:
     """How a reply is compared with a key or label: lower case, words only, one space between."""
     return " ".join(_WORD.findall(text.casefold()))
+
+
+def chosen_option(body: str, options: Iterable[MenuOption]) -> MenuOption | None:
+    """The option a reply chooses: the whole reply is its key or its label (squeezed); else None."""
+    said = squeeze(body) if isinstance(body, str) else ""
+    if not said:
+        return None
+    for option in options:
+        if said in (squeeze(option.key), squeeze(option.label)):
+            return option
+    return None
+
+
+_CALLBACK = re.compile(r"\b(call ?back|call (me|us) back|ring (me|back)|phone me)\b")
+
+
+def asks_for_callback(option: MenuOption) -> bool:
+    """The option's label asks the shop to call: "Call me back", "Callback", "Please ring me"."""
+    return bool(_CALLBACK.search(squeeze(option.label)))
 
 
 def _text(entry: dict[str, Any], name: str, where: str) -> str:

@@ -5,28 +5,41 @@ In this order:
 2. from the owner's phone — a command (keywords.owner_command) or a short usage reply; never a
    keyword: a "STOP" from the owner must not cut the owner off from the relays, and half an answer
    is never forwarded to a customer;
-3. STOP and its spellings — opted out at once, one confirmation (only the first time);
+3. STOP and its spellings — opted out at once, one confirmation (only the first time, and only
+   within OPTOUT_CONFIRM_WITHIN of the STOP: `confirmation_too_late`);
    START / UNSTOP / YES from an opted-out number — opted back in, one confirmation (from anyone
-   else it is an ordinary reply); HELP / INFO — the help text (never to an opted-out number);
-4. anything else — relayed to the owner's phone, within the rate limits below.
+   else it is an ordinary reply); HELP / INFO — the help text, also to an opted-out number (CTIA
+   expects HELP answered whatever the subscription), at most one a day per number;
+4. anything else — relayed to the owner's phone, within the rate limits below, and also:
+   - a reply that is a menu option (agent.rules.menu.chosen_option) gets that option's reply,
+     once per option until the number's next missed call (never after STOP), is tagged with the
+     label, and an option asking for a callback pins the conversation;
+   - a reply with an urgent word (keywords.has_urgent_word) is marked urgent, pinned, and relayed
+     even past the relay rate limits.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from agent.rules.keywords import classify
+from agent.rules.keywords import classify, has_urgent_word
+from agent.rules.menu import MenuOption, asks_for_callback, chosen_option
 from agent.rules.vocabulary import InKind, OutKind, Relay
 
 __all__ = ["ReplyFacts", "ReplyPlan", "plan_reply", "relay_refusal", "answers_allowed", "owner_notes_allowed",
            "is_carrier", "RELAYS_PER_CALLER_PER_HOUR", "RELAYS_PER_HOUR", "OWNER_NOTES_PER_HOUR",
-           "ANSWERS_PER_NUMBER_PER_HOUR", "RELAY_TEXT_LIMIT", "shorten_for_relay", "without_pin"]
+           "ANSWERS_PER_NUMBER_PER_HOUR", "RELAY_TEXT_LIMIT", "shorten_for_relay", "without_pin",
+           "HELP_ANSWER_EVERY", "OPTOUT_CONFIRM_WITHIN", "confirmation_too_late"]
 
 RELAYS_PER_CALLER_PER_HOUR = 5
 RELAYS_PER_HOUR = 30
 OWNER_NOTES_PER_HOUR = 5             # usage replies and notices to the owner
 ANSWERS_PER_NUMBER_PER_HOUR = 3      # HELP answers and START/STOP confirmations to one number
 RELAY_TEXT_LIMIT = 600               # characters of a reply put in the relay; the inbox has it all
+HELP_ANSWER_EVERY = timedelta(days=1)        # at most one HELP answer per number in this time
+OPTOUT_CONFIRM_WITHIN = timedelta(minutes=5)  # FCC 47 CFR 64.1200(a)(12): a confirmation later than
+                                              # this is an unwanted text, so it is not sent at all
 
 
 @dataclass(frozen=True)
@@ -37,6 +50,10 @@ class ReplyFacts:
     carrier: bool
     owner_phone: str       # "" when not set
     opted_out: bool
+    menu_options: tuple[MenuOption, ...] = ()
+    urgent_words: tuple[str, ...] = ()
+    menu_answered: frozenset[str] = frozenset()   # option keys already answered since the last missed call
+    help_answered: bool = False                   # a HELP answer went to this number within HELP_ANSWER_EVERY
 
 
 @dataclass(frozen=True)
@@ -48,6 +65,9 @@ class ReplyPlan:
     relay: bool = False                # to the owner's phone, within the relay limits
     owner_command: bool = False        # the owner's text: read it as a command
     owner_partial: bool = False        # the owner's text lost a part: tell them, act on nothing
+    menu: MenuOption | None = None     # the option the reply chose (tag it; answer when answer is MENU_ANSWER)
+    callback: bool = False             # the option asks for a callback: pin the conversation
+    urgent: bool = False               # an urgent word: mark, pin, relay past the rate limits
 
 
 def is_carrier(sender: str, toa: int) -> bool:
@@ -67,15 +87,30 @@ def plan_reply(facts: ReplyFacts) -> ReplyPlan:
     if keyword == "start" and facts.opted_out:
         return ReplyPlan(InKind.START, optin=True, answer=OutKind.OPTIN_CONFIRM)
     if keyword == "help":
-        return ReplyPlan(InKind.HELP, answer=None if facts.opted_out else OutKind.HELP)
-    return ReplyPlan(InKind.SMS, relay=True)
+        return ReplyPlan(InKind.HELP, answer=None if facts.help_answered else OutKind.HELP)
+    urgent = not facts.partial and has_urgent_word(facts.body, facts.urgent_words)
+    option = None if facts.partial else chosen_option(facts.body, facts.menu_options)
+    if option is None:
+        return ReplyPlan(InKind.SMS, relay=True, urgent=urgent)
+    answer = None if facts.opted_out or option.key in facts.menu_answered else OutKind.MENU_ANSWER
+    return ReplyPlan(InKind.SMS, relay=True, urgent=urgent, menu=option, answer=answer,
+                     callback=asks_for_callback(option))
 
 
-def relay_refusal(*, owner_phone: str, from_caller: int, from_all: int) -> tuple[Relay, str] | None:
+def confirmation_too_late(queued_at: datetime, now: datetime) -> bool:
+    """An opt-out confirmation not sent by OPTOUT_CONFIRM_WITHIN after the STOP must not go out."""
+    return now - queued_at > OPTOUT_CONFIRM_WITHIN
+
+
+def relay_refusal(*, owner_phone: str, from_caller: int, from_all: int,
+                  urgent: bool = False) -> tuple[Relay, str] | None:
     """Why a reply is not relayed (its Relay word and a note), or None when it may be.
-    from_caller / from_all: relays in the last hour from this number / from anyone."""
+    from_caller / from_all: relays in the last hour from this number / from anyone. An urgent
+    reply is relayed whatever the counts (only a missing owner phone stops it)."""
     if not owner_phone:
         return Relay.NO_OWNER, "not relayed: no owner phone set"
+    if urgent:
+        return None
     if from_caller >= RELAYS_PER_CALLER_PER_HOUR:
         return Relay.LIMIT_CALLER, f"not relayed: more than {RELAYS_PER_CALLER_PER_HOUR} from this number in an hour"
     if from_all >= RELAYS_PER_HOUR:

@@ -49,6 +49,7 @@ __all__ = [
     "render",
     "placeholder_values",
     "format_call_time",
+    "menu_line",
 ]
 
 MAX_PARTS = 3
@@ -58,6 +59,7 @@ PLACEHOLDERS: dict[str, str] = {
     "next_open": 'when the shop next opens: "today 08:00", "tomorrow 08:00", "Mon 08:00"',
     "call_time": 'when the missed call came, in the shop\'s time zone: "3:42 PM"',
     "owner_phone": "the owner's mobile ([owner] phone); empty when not set",
+    "menu": 'the reply menu ([menu] options): "Reply 1 Book, 3 Call me back"; empty without options',
 }
 
 TEMPLATE_EXTRA_PLACEHOLDERS: dict[str, dict[str, str]] = {
@@ -87,6 +89,7 @@ SAMPLE_VALUES: dict[str, str] = {
     "next_open": "Wed 31 Dec 08:00",
     "call_time": "12:59 PM",
     "owner_phone": "+491511234567890",
+    "menu": "Reply 1 Book a visit, 2 Ask a question, 3 Call me back, 4 Opening hours, 5 Where to find us",
     "caller": "+49 1511 234567890",
     "ref": "1234567",
     "text": ("Hi, I called about the blue road bike in your window - is it still for sale, and "
@@ -195,6 +198,7 @@ def placeholder_values(settings: Settings, moment: datetime, tz: ZoneInfo, *, ca
       hours are set but the shop never opens (closed all week); "" when no hours are set.
     - call_time: the local time of the missed call `call_at` ("3:42 PM"); "" without one.
     - owner_phone: the owner's mobile as a person writes it ("07911 123456"); "" when not set.
+    - menu: the reply menu, "Reply 1 Book, 3 Call me back" (agent.rules.menu.menu_line); "" without one.
     - caller, ref, text (only when given, for owner_relay): the customer's number as a person
       writes it, the number of their message, and what they wrote.
 
@@ -205,6 +209,7 @@ def placeholder_values(settings: Settings, moment: datetime, tz: ZoneInfo, *, ca
         "next_open": "",
         "call_time": format_clock(call_at, tz) if call_at is not None else "",
         "owner_phone": pretty(settings.owner_phone, settings.country) if settings.owner_phone else "",
+        "menu": menu_line(settings.menu_options),
     }
     if settings.has_hours:
         hours = parse_hours(settings.hours, settings.holidays)
@@ -216,6 +221,13 @@ def placeholder_values(settings: Settings, moment: datetime, tz: ZoneInfo, *, ca
     if text is not None:
         values["text"] = text
     return values
+
+
+def menu_line(options) -> str:
+    """{menu}: the menu options (agent.rules.menu.MenuOption) as "Reply 1 Book, 3 Call me back"; ""
+    without options."""
+    listed = ", ".join(f"{option.key} {option.label}" for option in options)
+    return f"Reply {listed}" if listed else ""
 
 
 def format_call_time(moment: datetime, tz: ZoneInfo) -> str:

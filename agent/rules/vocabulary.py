@@ -11,7 +11,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 __all__ = ["Direction", "OutKind", "InKind", "OutStatus", "InStatus", "CallOutcome", "SkipReason", "Relay",
-           "TEXT_KINDS", "LIVE_STATUSES", "SENT_STATUSES"]
+           "Outcome", "TEXT_KINDS", "LIVE_STATUSES", "SENT_STATUSES"]
 
 
 class Direction(StrEnum):
@@ -32,6 +32,7 @@ class OutKind(StrEnum):
     OWNER_ANSWER = "owner_answer"        # the owner's answer by SMS (R 12 … / @number …), to a customer
     OWNER_ALERT = "owner_alert"          # to the owner: the box could not hear calls, the SIM is full
     REPLY = "reply"                      # typed by the owner in the web inbox
+    MENU_ANSWER = "menu_answer"          # the reply of the menu option a caller chose ("1", "Book")
 
 
 class InKind(StrEnum):
@@ -98,6 +99,13 @@ class Relay(StrEnum):
     NO_OWNER = "no_owner"
     LIMIT_CALLER = "limit_caller"
     LIMIT_ALL = "limit_all"
+
+
+class Outcome(StrEnum):
+    """What the owner says a conversation came to (conversation_marks.outcome)."""
+    BOOKED = "booked"                    # a missed call recovered: work booked, a sale made
+    LOST = "lost"
+    SPAM = "spam"                        # the number goes on the never-text list
 
 
 TEXT_KINDS = (OutKind.MISSED_OPEN, OutKind.MISSED_CLOSED)

@@ -165,19 +165,30 @@ def test_start_resubscribes_once_and_yes_is_a_reply_otherwise(box):
     assert [row["kind"] for row in box.outbox()] == ["owner_relay", "optout_confirm", "optin_confirm"]
 
 
-def test_help_and_info(box):
+def test_help_and_info_are_answered_once_a_day(box):
     box.receive(CUSTOMER, "HELP")
     box.receive(CUSTOMER, "info?", at=box.clock.now() + timedelta(seconds=1))
     assert [row["kind"] for row in box.inbox()] == ["help", "help"]
-    helps = box.outbox()
-    assert [row["kind"] for row in helps] == ["help", "help"]
-    assert helps[0]["body"].startswith("Brightside Dental: reply with your question")
+    [answer] = box.outbox()
+    assert answer["kind"] == "help" and answer["body"].startswith("Brightside Dental: reply with your question")
+    box.clock.advance(24 * 3600 + 1)
+    box.receive(CUSTOMER, "Info")
+    assert [row["kind"] for row in box.outbox()] == ["help", "help"]
 
 
-def test_no_help_to_an_opted_out_number(box):
+def test_help_is_answered_after_an_opt_out(box):
     box.store.add_optout(CUSTOMER, box.clock.now())
     box.receive(CUSTOMER, "HELP")
-    assert box.outbox() == [] and box.inbox()[0]["kind"] == "help"
+    [answer] = box.outbox()
+    assert answer["kind"] == "help" and box.inbox()[0]["kind"] == "help"
+    assert box.store.is_opted_out(CUSTOMER)                 # still opted out: HELP does not resubscribe
+
+
+def test_a_second_stop_gets_no_second_confirmation(box):
+    box.receive(CUSTOMER, "STOP")
+    box.clock.advance(60)
+    box.receive(CUSTOMER, "stop please")
+    assert [row["kind"] for row in box.outbox()] == ["optout_confirm"]
 
 
 # ---- carrier noise -----------------------------------------------------------------------------
