@@ -1,7 +1,10 @@
-"""Templates, opening hours and holidays, rules (delay, dedup, owner phone) and the never-text list.
+"""Templates (with the gallery of ready-made texts), opening hours and holidays, rules (delay,
+dedup, owner phone) and the never-text list.
 
 Every form keeps what the owner typed and puts the reason next to the field it is about. What is
-saved goes to the settings and templates tables; the agent reads them afresh for every call.
+saved goes to the settings and templates tables; the agent reads them afresh for every call. A
+template's warnings (agent.rules.template_checks) never stop a save: they are shown next to the
+field, and with the preview of a text checked before saving or picked from the gallery.
 """
 
 from __future__ import annotations
@@ -14,9 +17,11 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 
 from agent.config import DAYS, SCHEMA, parse_range
 from agent.errors import TemplateError
+from agent.rules.gallery import CASES, GALLERY, KINDS, GalleryEntry, gallery_entry
 from agent.rules.hours import describe_next_open, is_open, next_close_time, parse_hours
 from agent.rules.numbers import example_mobile, pretty, valid_number
 from agent.rules.settings import Settings
+from agent.rules.template_checks import TemplateWarning, template_warnings
 from agent.rules.templates import (DEFAULT_TEMPLATES, PLACEHOLDERS, SAMPLE_VALUES, TEMPLATE_EXTRA_PLACEHOLDERS,
                                    check_template, placeholder_values, render)
 from agent.sms.pdu import PduError, segment_info
@@ -74,7 +79,22 @@ def _preview_values() -> dict[str, str]:
     return values
 
 
-def _template_card(name: str, body: str, values: dict[str, str], error: str | None = None) -> dict:
+def _longest_values(values: dict[str, str]) -> dict[str, str]:
+    """What the checks measure a text with: the longest value of each placeholder that changes from
+    call to call, and the shop's own name and reply menu, which do not."""
+    return {**SAMPLE_VALUES, **{key: values[key] for key in ("business", "menu") if key in values}}
+
+
+def _warnings(name: str, body: str, values: dict[str, str]) -> tuple[TemplateWarning, ...]:
+    try:
+        check_template(name, body)
+    except TemplateError:
+        return ()               # the error says more
+    return template_warnings(name, body, _longest_values(values))
+
+
+def _template_card(name: str, body: str, values: dict[str, str], error: str | None = None,
+                   checked: bool = False) -> dict:
     preview, size = "", None
     try:
         preview = render(body, values)
@@ -83,22 +103,26 @@ def _template_card(name: str, body: str, values: dict[str, str], error: str | No
         pass
     placeholders = {**PLACEHOLDERS, **TEMPLATE_EXTRA_PLACEHOLDERS.get(name, {})}
     return {"name": name, "label": TEMPLATE_LABELS.get(name, name), "body": body, "error": error,
-            "preview": preview, "size": size, "placeholders": placeholders}
+            "preview": preview, "size": size, "placeholders": placeholders, "checked": checked,
+            "warnings": () if error else _warnings(name, body, values)}
 
 
 @bp.route("/templates", methods=["GET", "POST"])
 def templates():
-    """Each text the box sends, with a live counter and a preview with the placeholders filled."""
+    """Each text the box sends, with a live counter, a preview with the placeholders filled and the
+    checks' warnings. "Check" shows the preview and warnings of a typed text without saving it."""
     context = web_context()
     bodies = context.store.templates()
     values = _preview_values()
     errors: dict[str, str] = {}
+    checked = ""
     if request.method == "POST":
         name = request.form.get("name", "")
         if name not in DEFAULT_TEMPLATES:
             abort(400, description="There is no such template.")
         body = request.form.get("body", "").replace("\r\n", "\n").strip()
-        if request.form.get("action") == "default":
+        action = request.form.get("action", "save")
+        if action == "default":
             body = DEFAULT_TEMPLATES[name]
         try:
             check_template(name, body)
@@ -106,12 +130,58 @@ def templates():
             errors[name] = str(error).removeprefix(f"{name}: ")
             bodies[name] = body
         else:
-            context.store.set_template(name, body, context.clock.now())
-            flash(f"Saved \u201c{TEMPLATE_LABELS[name]}\u201d. The next text of this kind uses it.")
-            return redirect(url_for("settings.templates") + f"#{name}")
-    cards = [_template_card(name, bodies.get(name, DEFAULT_TEMPLATES[name]), values, errors.get(name))
+            if action == "check":
+                bodies[name], checked = body, name
+            else:
+                context.store.set_template(name, body, context.clock.now())
+                count = len(_warnings(name, body, values))
+                flash(f"Saved \u201c{TEMPLATE_LABELS[name]}\u201d. The next text of this kind uses it."
+                      + (f" Read the warning{'s' if count > 1 else ''} next to it." if count else ""))
+                return redirect(url_for("settings.templates") + f"#{name}")
+    cards = [_template_card(name, bodies.get(name, DEFAULT_TEMPLATES[name]), values, errors.get(name),
+                            checked=name == checked)
              for name in DEFAULT_TEMPLATES]
     return render_template("templates.html", cards=cards, values=values), 400 if errors else 200
+
+
+def _usable(entry: GalleryEntry) -> bool:
+    """An entry the template it copies into accepts (a {menu} text needs the menu placeholder)."""
+    try:
+        check_template(entry.template, entry.body)
+    except TemplateError:
+        return False
+    return True
+
+
+@bp.route("/templates/gallery")
+def gallery():
+    """Ready-made texts for each kind of business and case, previewed for this shop, with any
+    warning they draw here (a long business name can make one take two SMS)."""
+    values = _preview_values()
+    kinds = []
+    for kind, label in KINDS.items():
+        entries = [{"entry": entry, "case": CASES[entry.case], "into": TEMPLATE_LABELS[entry.template],
+                    "preview": render(entry.body, values), "warnings": _warnings(entry.template, entry.body, values)}
+                   for entry in GALLERY if entry.kind == kind and _usable(entry)]
+        kinds.append({"key": kind, "label": label, "entries": entries})
+    return render_template("gallery.html", kinds=kinds, has_menu=bool(values.get("menu")))
+
+
+@bp.route("/templates/gallery", methods=["POST"])
+def copy_from_gallery():
+    """Copy one gallery text into the owner's template it is for; the next text of that kind uses it."""
+    context = web_context()
+    try:
+        entry = gallery_entry(request.form.get("entry", ""))
+    except KeyError:
+        abort(400, description="There is no such text in the gallery.")
+    if not _usable(entry):
+        abort(400, description="This gallery text needs the reply menu, which this box cannot fill in yet.")
+    context.store.set_template(entry.template, entry.body, context.clock.now())
+    flash(f"Copied \u201c{KINDS[entry.kind]}: {CASES[entry.case]}\u201d into "
+          f"\u201c{TEMPLATE_LABELS[entry.template]}\u201d. The next text of this kind uses it; you can still "
+          "edit it here.")
+    return redirect(url_for("settings.templates") + f"#{entry.template}")
 
 
 # ---- opening hours -----------------------------------------------------------------------
