@@ -50,7 +50,12 @@ def _section(template: str, typed: dict[str, str], errors: dict[str, str]) -> di
         verdicts = [compare(letter, f.sent, f.replied, base.sent, base.replied).words
                     for letter, f in figures.items() if letter != "A"]
     return {"template": template, "label": TEMPLATE_LABELS[template], "cards": cards, "testing": testing,
-            "verdicts": verdicts, "letters": " and ".join(sorted(figures)) if testing else ""}
+            "verdicts": verdicts, "letters": _in_words(sorted(figures)) if testing else ""}
+
+
+def _in_words(letters: list[str]) -> str:
+    """["A", "B", "C"] → "A, B and C"."""
+    return ", ".join(letters[:-1]) + " and " + letters[-1] if len(letters) > 1 else "".join(letters)
 
 
 def _page(typed: dict[str, dict[str, str]] | None = None, errors: dict[str, dict[str, str]] | None = None,
