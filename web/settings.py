@@ -17,7 +17,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 
 from agent.config import DAYS, SCHEMA, parse_range
 from agent.errors import TemplateError
-from agent.rules.gallery import CASES, GALLERY, KINDS, GalleryEntry, gallery_entry
+from agent.rules.gallery import CASES, GALLERY, KINDS, MENU_SAMPLE, GalleryEntry, gallery_entry
 from agent.rules.hours import describe_next_open, is_open, next_close_time, parse_hours
 from agent.rules.numbers import example_mobile, pretty, valid_number
 from agent.rules.settings import Settings
@@ -158,13 +158,15 @@ def gallery():
     """Ready-made texts for each kind of business and case, previewed for this shop, with any
     warning they draw here (a long business name can make one take two SMS)."""
     values = _preview_values()
+    has_menu = bool(values.get("menu"))
+    shown = values if has_menu else {**values, "menu": MENU_SAMPLE}     # without options: an example menu
     kinds = []
     for kind, label in KINDS.items():
         entries = [{"entry": entry, "case": CASES[entry.case], "into": TEMPLATE_LABELS[entry.template],
-                    "preview": render(entry.body, values), "warnings": _warnings(entry.template, entry.body, values)}
+                    "preview": render(entry.body, shown), "warnings": _warnings(entry.template, entry.body, shown)}
                    for entry in GALLERY if entry.kind == kind and _usable(entry)]
         kinds.append({"key": kind, "label": label, "entries": entries})
-    return render_template("gallery.html", kinds=kinds, has_menu=bool(values.get("menu")))
+    return render_template("gallery.html", kinds=kinds, has_menu=has_menu)
 
 
 @bp.route("/templates/gallery", methods=["POST"])

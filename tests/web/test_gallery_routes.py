@@ -32,7 +32,8 @@ def test_gallery_lists_every_kind_and_case_previewed_for_this_shop(owner):
             or "{next_open}" in entry.body
     assert 'name="csrf_token"' in page and page.count(">Use this text</button>") == len(GALLERY)
     assert "The box cannot tell a busy line from an unanswered one" in page
-    assert "No menu options are set yet" in page
+    assert "No menu options are set yet: the preview shows an example menu" in page
+    assert "we're on a job. Reply 1 Book, 2 Question, 3 Call me back. Reply STOP" in page
 
 
 def test_one_tap_copies_the_entry_into_the_template_it_is_for(owner, store):
