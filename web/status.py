@@ -21,7 +21,7 @@ from web import local_time, shop_settings, web_context
 from web.unheard import unheard_rows
 
 __all__ = ["bp", "Hearing", "Outage", "hearing_now", "outages", "span_words", "HEARTBEAT_STALE",
-           "OUTAGE_DAYS", "chart_bars"]
+           "OUTAGE_DAYS", "chart_bars", "histogram", "WEEKDAY_NAMES"]
 
 bp = Blueprint("status", __name__)
 
@@ -193,10 +193,34 @@ def chart_bars(per_day) -> dict:
     return {"bars": bars, "labels": labels, "top": top, "width": CHART_WIDTH, "height": CHART_HEIGHT}
 
 
+WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def histogram(counts: tuple[int, ...], labels: tuple[str, ...], every: int = 1) -> dict:
+    """Geometry of a small bar chart of counts (replies by hour or by weekday); a label under every
+    `every`-th bar."""
+    top = max([*counts, 1])
+    slot = CHART_WIDTH / len(counts)
+    width = max(2.0, slot * 0.7)
+    bars = []
+    for index, count in enumerate(counts):
+        height = count / top * (CHART_HEIGHT - 4)
+        bars.append({"x": round(index * slot + (slot - width) / 2, 1), "width": round(width, 1),
+                     "y": round(CHART_HEIGHT - height, 1), "h": round(height, 1),
+                     "title": f"{labels[index]}: {count} repl{'y' if count == 1 else 'ies'}"})
+    shown = [{"x": round(i * slot + slot / 2, 1), "text": labels[i]} for i in range(0, len(counts), every)]
+    return {"bars": bars, "labels": shown, "top": top, "total": sum(counts), "width": CHART_WIDTH,
+            "height": CHART_HEIGHT}
+
+
 @bp.route("/dashboard")
 def dashboard():
-    """Missed calls, texted, replies, reply rate, median time to text and opt-outs, 7 or 30 days."""
+    """Missed calls recovered and value recovered this month; missed calls, texted, replies,
+    reply rate, median time to text, opt-outs and replies by hour and weekday, 7 or 30 days."""
     days = 30 if request.args.get("days") == "30" else 7
     context = web_context()
     stats = context.store.dashboard(context.clock.now(), days, ZoneInfo(shop_settings().timezone))
-    return render_template("dashboard.html", stats=stats, days=days, chart=chart_bars(stats.per_day))
+    return render_template("dashboard.html", stats=stats, days=days, chart=chart_bars(stats.per_day),
+                           by_hour=histogram(stats.replies_by_hour, tuple(f"{h:02d}" for h in range(24)), every=6),
+                           by_weekday=histogram(stats.replies_by_weekday, WEEKDAY_NAMES),
+                           value_text=f"{stats.value_this_month:.2f}".removesuffix(".00"))

@@ -1,4 +1,9 @@
-"""The dashboard's figures and the CSV export of messages."""
+"""The dashboard's figures and the CSV export of messages.
+
+Every figure is counted in SQLite. Local boundaries (days, hours, this month) are cut in Python in
+the shop's time zone, DST-safe, and handed to SQLite as [start, stop) instants: a day may have 23
+or 25 hours, and on the night the clocks go back the local hour 01:00 holds two real hours.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +17,10 @@ from agent.clock import utc_iso
 from agent.rules.vocabulary import SENT_STATUSES
 from agent.store.records import Message, message_from_row
 
-__all__ = ["ReportQueries", "DayCount", "Dashboard"]
+__all__ = ["ReportQueries", "DayCount", "Dashboard", "MessageExport", "CUSTOMER_KINDS"]
+
+# received messages that are a customer's words (not carrier noise, the owner, old SIM history, data)
+CUSTOMER_KINDS = ("sms", "stop", "start", "help", "mms")
 
 _SENT = SENT_STATUSES
 
@@ -40,6 +48,24 @@ class Dashboard:
     optouts: int
     optout_rate: float | None
     per_day: tuple[DayCount, ...]
+    month_start: date | None = None          # this local calendar month's first day
+    booked_this_month: int = 0               # conversations marked booked this month: missed calls recovered
+    value_this_month: float = 0.0            # the values given with them
+    replies_by_hour: tuple[int, ...] = (0,) * 24      # customer replies in the period, by local hour 0-23
+    replies_by_weekday: tuple[int, ...] = (0,) * 7    # … by local day of the week, Monday first
+
+
+@dataclass(frozen=True)
+class MessageExport:
+    """One message for the CSV, with its marks: the menu option it chose, urgent, and the outcome
+    of its conversation."""
+
+    message: Message
+    menu_key: str | None
+    menu_label: str | None
+    urgent: bool
+    outcome: str | None
+    outcome_value: float | None
 
 
 class ReportQueries:
@@ -89,6 +115,14 @@ class ReportQueries:
         replies = self._rows("SELECT COUNT(*) AS n FROM messages WHERE created_at >= ? AND direction = 'in'",
                              (since_iso,))[0]["n"]
         optouts = self._rows("SELECT COUNT(*) AS n FROM optouts WHERE created_at >= ?", (since_iso,))[0]["n"]
+        by_hour, by_weekday = self._replies_by_hour_and_weekday(first, days, tz)
+        month_start = today.replace(day=1)
+        next_month = (month_start + timedelta(days=32)).replace(day=1)
+        booked = self._rows(
+            "SELECT COUNT(*) AS n, COALESCE(SUM(outcome_value), 0) AS value FROM conversation_marks"
+            " WHERE outcome = 'booked' AND outcome_at >= ? AND outcome_at < ?",
+            (utc_iso(datetime.combine(month_start, time(), tzinfo=tz)),
+             utc_iso(datetime.combine(next_month, time(), tzinfo=tz))))[0]
         texted = totals["texted"]
         return Dashboard(
             days=days, since=starts[0], missed=totals["missed"], texted=texted, skipped=totals["skipped"],
@@ -97,7 +131,51 @@ class ReportQueries:
             median_seconds_to_text=median,
             optouts=optouts, optout_rate=optouts / totals["texted_numbers"] if totals["texted_numbers"] else None,
             per_day=tuple(DayCount(first + timedelta(days=row["n"]), row["missed"], row["texted"]) for row in per_day),
+            month_start=month_start, booked_this_month=booked["n"], value_this_month=float(booked["value"]),
+            replies_by_hour=by_hour, replies_by_weekday=by_weekday,
         )
+
+    def _replies_by_hour_and_weekday(self, first: date, days: int, tz: ZoneInfo) -> tuple[tuple[int, ...], ...]:
+        """Customer replies over `days` local days from `first`, by local hour and by weekday.
+
+        Each local hour of each day is one [start, stop) slot, its ends the UTC instants of that
+        wall-clock time (fold 0): an hour the clocks skip is an empty slot, an hour they repeat a
+        two-hour one, so every instant falls in exactly one slot."""
+        marks = [datetime.combine(first + timedelta(days=n), time(hour), tzinfo=tz)
+                 for n in range(days) for hour in range(24)]
+        marks.append(datetime.combine(first + timedelta(days=days), time(), tzinfo=tz))
+        slots = json.dumps([[utc_iso(marks[i]), utc_iso(marks[i + 1]), marks[i].hour, marks[i].weekday()]
+                            for i in range(len(marks) - 1)])
+        kinds = ",".join(f"'{kind}'" for kind in CUSTOMER_KINDS)
+        counted = (f"SELECT json_extract(s.value, '$[2]') AS hour, json_extract(s.value, '$[3]') AS weekday,"
+                   f" (SELECT COUNT(*) FROM messages m WHERE m.created_at >= json_extract(s.value, '$[0]')"
+                   f"   AND m.created_at < json_extract(s.value, '$[1]') AND m.direction = 'in'"
+                   f"   AND m.kind IN ({kinds})) AS n FROM json_each(:slots) AS s")
+        hours = [0] * 24
+        for row in self._rows(f"SELECT hour, SUM(n) AS n FROM ({counted}) GROUP BY hour", {"slots": slots}):
+            hours[row["hour"]] = row["n"]
+        weekdays = [0] * 7
+        for row in self._rows(f"SELECT weekday, SUM(n) AS n FROM ({counted}) GROUP BY weekday", {"slots": slots}):
+            weekdays[row["weekday"]] = row["n"]
+        return tuple(hours), tuple(weekdays)
+
+    def export_marked_messages(self, batch: int = 1000) -> Iterator[MessageExport]:
+        """Every message both ways, oldest first, with its variant, its menu choice and urgent mark,
+        and its conversation's outcome."""
+        last = 0
+        while True:
+            rows = self._rows(
+                "SELECT m.id, m.created_at, m.direction, m.number, m.kind, m.status, m.sent_at, m.parts, m.encoding,"
+                " m.call_id, m.error_code, m.error_text, m.body, m.variant, r.menu_key, r.menu_label,"
+                " COALESCE(r.urgent, 0) AS urgent, c.outcome, c.outcome_value"
+                " FROM messages m LEFT JOIN reply_marks r ON r.message_id = m.id"
+                " LEFT JOIN conversation_marks c ON c.number = m.number"
+                " WHERE m.id > ? ORDER BY m.id LIMIT ?", (last, batch))
+            yield from (MessageExport(message_from_row(row), row["menu_key"], row["menu_label"], bool(row["urgent"]),
+                                      row["outcome"], row["outcome_value"]) for row in rows)
+            if len(rows) < batch:
+                return
+            last = rows[-1]["id"]
 
     def export_messages(self, batch: int = 1000) -> Iterator[Message]:
         """Every message both ways, oldest first, in batches."""

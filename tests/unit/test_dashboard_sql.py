@@ -97,3 +97,54 @@ def test_an_empty_shop_has_no_rates(tmp_path):
     assert (stats.missed, stats.texted, stats.median_seconds_to_text, stats.reply_rate) == (0, 0, None, None)
     assert len(stats.per_day) == 30
     store.close()
+
+
+# ---- replies by hour and weekday, and what the texts earned ---------------------------------------
+
+def _replies_counted_in_python(store: Store, days: int) -> tuple[list[int], list[int]]:
+    first = NOW.astimezone(LONDON).date() - timedelta(days=days - 1)
+    since = datetime.combine(first, datetime.min.time(), tzinfo=LONDON)
+    hours, weekdays = [0] * 24, [0] * 7
+    for m in store.export_messages():
+        at = parse_utc(m.created_at)
+        if m.direction == "in" and m.kind == "sms" and since <= at <= NOW:
+            local = at.astimezone(LONDON)
+            hours[local.hour] += 1
+            weekdays[local.weekday()] += 1
+    return hours, weekdays
+
+
+def test_replies_by_local_hour_and_weekday_across_the_clock_change(tmp_path):
+    store = Store.open(tmp_path / "t.db")
+    try:
+        _fill(store, seed=3)
+        with store.transaction() as tx:       # around the skipped hour of 29 March (01:00-02:00 GMT never shown)
+            for at in (datetime(2026, 3, 29, 0, 59, tzinfo=timezone.utc), datetime(2026, 3, 29, 1, 0, tzinfo=timezone.utc),
+                       datetime(2026, 3, 28, 23, 30, tzinfo=timezone.utc)):
+                store.add_inbound(tx, number="+447911009999", body="hi", kind="sms", status="received", sent_at=at,
+                                  encoding="GSM-7", part_ids=[], now=at)
+            store.add_inbound(tx, number="Vodafone", body="balance", kind="carrier", status="received", sent_at=NOW,
+                              encoding="GSM-7", part_ids=[], now=NOW - timedelta(hours=1))
+        stats = store.dashboard(NOW, 7, LONDON)
+        hours, weekdays = _replies_counted_in_python(store, 7)
+        assert list(stats.replies_by_hour) == hours and list(stats.replies_by_weekday) == weekdays
+        assert sum(hours) > 20
+        assert store.dashboard(NOW, 30, LONDON).replies_by_hour == tuple(_replies_counted_in_python(store, 30)[0])
+    finally:
+        store.close()
+
+
+def test_booked_and_value_this_local_month(tmp_path):
+    store = Store.open(tmp_path / "t.db")
+    try:
+        store.set_outcome("+447911000001", "booked", 120.5, datetime(2026, 4, 1, 9, 0, tzinfo=timezone.utc))
+        store.set_outcome("+447911000002", "booked", None, NOW)
+        store.set_outcome("+447911000003", "lost", 80, NOW)
+        # 23:30 GMT on 31 March is 00:30 BST on 1 April: this month in London
+        store.set_outcome("+447911000004", "booked", 30, datetime(2026, 3, 31, 23, 30, tzinfo=timezone.utc))
+        store.set_outcome("+447911000005", "booked", 999, datetime(2026, 3, 31, 22, 59, tzinfo=timezone.utc))
+        stats = store.dashboard(NOW, 7, LONDON)
+        assert (stats.month_start, stats.booked_this_month, stats.value_this_month) == (date(2026, 4, 1), 3, 150.5)
+        assert store.dashboard(NOW, 7, ZoneInfo("UTC")).booked_this_month == 2
+    finally:
+        store.close()
