@@ -35,6 +35,7 @@ CREATE TABLE template_variants (
     PRIMARY KEY (template, letter),
     CHECK ((letter = 'A') = (body IS NULL))
 );
+CREATE INDEX messages_by_variant ON messages (kind, variant, created_at) WHERE variant IS NOT NULL;
 """
 
 _SENT = ",".join(f"'{status}'" for status in SENT_STATUSES)
@@ -48,7 +49,7 @@ SELECT v.letter, v.started_at,
                             AND r.kind NOT IN ('stop', 'history')
                             AND r.created_at >= m.sent_at AND r.created_at < {_DAY_LATER})), 0) AS replied,
        COALESCE(SUM(EXISTS (SELECT 1 FROM messages r WHERE r.number = m.number AND r.direction = 'in'
-                            AND r.kind = 'stop'
+                            AND +r.kind = 'stop'      -- unary +: look up by number, not kind
                             AND r.created_at >= m.sent_at AND r.created_at < {_DAY_LATER})), 0) AS opted_out
 FROM template_variants v
 LEFT JOIN messages m ON m.kind = v.template AND m.created_at >= v.started_at AND m.direction = 'out'
