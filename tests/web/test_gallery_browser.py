@@ -13,8 +13,12 @@ import pytest
 from agent.rules.gallery import gallery_entry
 from agent.rules.templates import render
 from tests.conftest import wait_for
-from tests.web.test_browser import CHROMIUM, SCREENSHOTS, _OVERFLOW, _SMALL_TARGETS, page, web  # noqa: F401
+from tests.web import test_browser
 from tests.web.conftest import PASSWORD
+from tests.web.test_browser import CHROMIUM, SCREENSHOTS, _OVERFLOW, _SMALL_TARGETS
+
+web = test_browser.web          # the fixtures: a running agent with the web UI served, and a phone
+page = test_browser.page
 
 pytestmark = [
     pytest.mark.browser,
@@ -24,7 +28,7 @@ pytestmark = [
 ]
 
 
-def _shoot(page, name: str, card: str | None = None) -> None:       # noqa: F811 (page is imported above)
+def _shoot(page, name: str, card: str | None = None) -> None:
     """The whole page, and the card being worked on at full size (a phone-length page is hard to read)."""
     page.screenshot(path=str(SCREENSHOTS / f"gallery-{name}.png"), full_page=True)
     if card:
@@ -33,7 +37,7 @@ def _shoot(page, name: str, card: str | None = None) -> None:       # noqa: F811
     assert page.evaluate(_SMALL_TARGETS) == [], f"{name}: touch targets under 44 px"
 
 
-def test_owner_copies_a_gallery_text_and_sees_the_warnings_of_a_risky_one(web, page):   # noqa: F811
+def test_owner_copies_a_gallery_text_and_sees_the_warnings_of_a_risky_one(web, page):
     agent, url = web
     page.goto(url + "/templates")
     page.keyboard.type(PASSWORD)
