@@ -1,4 +1,5 @@
-"""CSV downloads of every call and every message (the rows are built in agent/tools/export.py)."""
+"""CSV downloads of every call and every message, the messages with their variant, menu choice,
+urgent mark and their conversation's outcome (the rows are built in agent/tools/export.py)."""
 
 from __future__ import annotations
 
@@ -36,6 +37,7 @@ def calls_csv():
 
 @bp.route("/export/messages.csv")
 def messages_csv():
-    """Every text both ways, oldest first, with its status and any error."""
+    """Every text both ways, oldest first, with its status and any error, variant, menu choice,
+    urgent mark and outcome."""
     header, rows = messages_table(web_context().store, ZoneInfo(shop_settings().timezone))
     return _download("textback-messages.csv", csv_chunks(header, rows))

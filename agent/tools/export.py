@@ -3,6 +3,11 @@
 Times are given twice: UTC as stored, and in the shop's time zone. A cell that a spreadsheet
 would run as a formula (=, +, -, @ first) is prefixed with an apostrophe, except a plain
 +international phone number.
+
+The messages file also carries, per text: the A/B `variant` of the template it was sent from;
+for a customer's reply, the menu option it chose (`menu_key`, and its label as the `tag`) and
+whether it was `urgent`; and the `outcome` (booked, lost, spam) and `outcome_value` the owner gave
+its conversation (the same on every row of that number).
 """
 
 from __future__ import annotations
@@ -61,14 +66,22 @@ def calls_table(store: Store, tz: ZoneInfo) -> tuple[list[str], Iterator[list[ob
 
 
 def messages_table(store: Store, tz: ZoneInfo) -> tuple[list[str], Iterator[list[object]]]:
-    """Every text both ways, oldest first, with its status and any error."""
+    """Every text both ways, oldest first, with its status and any error, its variant, menu choice,
+    urgent mark and its conversation's outcome."""
     header = ["id", "created_utc", "created_local", "direction", "number", "kind", "status", "sent_utc",
-              "sent_local", "parts", "encoding", "call_id", "error_code", "error_text", "body"]
-    rows = ([row.id, row.created_at, _local(row.created_at, tz), row.direction, row.number,
-             row.kind, row.status, row.sent_at or "", _local(row.sent_at, tz), row.parts,
-             row.encoding or "", row.call_id or "", row.error_code or "", row.error_text or "",
-             row.body] for row in store.export_messages())
+              "sent_local", "parts", "encoding", "call_id", "error_code", "error_text", "variant", "menu_key", "tag",
+              "urgent", "outcome", "outcome_value", "body"]
+    rows = ([m.id, m.created_at, _local(m.created_at, tz), m.direction, m.number,
+             m.kind, m.status, m.sent_at or "", _local(m.sent_at, tz), m.parts,
+             m.encoding or "", m.call_id or "", m.error_code or "", m.error_text or "",
+             m.variant or "", row.menu_key or "", row.menu_label or "", "yes" if row.urgent else "",
+             row.outcome or "", _amount(row.outcome_value), m.body]
+            for row in store.export_marked_messages() for m in (row.message,))
     return header, rows
+
+
+def _amount(value: float | None) -> str:
+    return "" if value is None else f"{value:.2f}".removesuffix(".00")
 
 
 def write_exports(store: Store, folder: Path, tz: ZoneInfo) -> list[Path]:
