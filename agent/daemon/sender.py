@@ -11,7 +11,8 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from agent.clock import Clock
+from agent.clock import Clock, parse_utc
+from agent.rules.replies import confirmation_too_late
 from agent.errors import CommandError, ModemError, ModemResetFound, StorageError
 from agent.daemon.followup import followup_still_wanted
 from agent.modem.modem import Modem
@@ -38,7 +39,9 @@ CMS_MEANINGS: dict[int, str] = {
 }
 BACKOFF_SECONDS = (10, 30, 120, 600, 1800)
 AUTO_KINDS = frozenset({"missed_open", "missed_closed", "followup"})
-NEVER_CANCELLED_KINDS = frozenset({"optout_confirm", "owner_alert"})
+# sent even to an opted-out number: the STOP's one confirmation, the owner's own alerts, and the
+# answer to HELP (CTIA: HELP is answered whatever the subscription state; once a day a number)
+NEVER_CANCELLED_KINDS = frozenset({"optout_confirm", "owner_alert", "help"})
 
 
 _CODE_BY_MEANING = {meaning.lower(): code for code, meaning in CMS_MEANINGS.items()}
@@ -132,6 +135,10 @@ class Sender:
         return self.current is not None
 
     def _begin(self, message: Message) -> bool:
+        if message.kind == "optout_confirm" and confirmation_too_late(parse_utc(message.created_at), self.clock.now()):
+            # the one text allowed after a STOP goes within 5 minutes (FCC) or not at all
+            self.store.mark_stale(message.id, "opt-out confirmation not sent within 5 minutes of the STOP")
+            return False
         if message.kind not in NEVER_CANCELLED_KINDS and (message.number in self.unsaved_optouts
                                                           or self.store.is_opted_out(message.number)):
             # queued before the STOP arrived (a delayed text, a follow-up, an owner's answer): never send

@@ -45,7 +45,7 @@ def test_preview_values(tmp_path, now, next_open):
     values = preview_values(tmp_path, now, hours=WEEKDAYS)
     assert values == {"business": "Brightside Dental", "next_open": next_open,
                       "call_time": "12:00 PM" if now == MONDAY_NOON else "7:00 PM",
-                      "owner_phone": "07911 000001", "caller": "07400 123456", "ref": "12",
+                      "owner_phone": "07911 000001", "menu": "", "caller": "07400 123456", "ref": "12",
                       "text": "Hi, is the blue bike in the window still for sale?"}
 
 

@@ -37,7 +37,7 @@ NAMES = {"missed_open", "missed_closed", "followup", "optout_confirm", "optin_co
 def test_default_template_names():
     assert set(DEFAULT_TEMPLATES) == NAMES
     assert set(TEMPLATE_EXTRA_PLACEHOLDERS) <= NAMES
-    assert set(PLACEHOLDERS) == {"business", "next_open", "call_time", "owner_phone"}
+    assert set(PLACEHOLDERS) == {"business", "next_open", "call_time", "owner_phone", "menu"}
 
 
 @pytest.mark.parametrize("name", sorted(NAMES))
@@ -252,12 +252,12 @@ MONDAY_EVENING = datetime(2024, 1, 8, 18, 5, tzinfo=timezone.utc)      # London 
 def test_values_for_a_missed_call():
     values = placeholder_values(SHOP, MONDAY_EVENING, LONDON, call_at=MONDAY_EVENING)
     assert values == {"business": "Brightside Dental", "next_open": "tomorrow 09:00", "call_time": "6:05 PM",
-                      "owner_phone": "07911 000001"}
+                      "owner_phone": "07911 000001", "menu": ""}      # no [menu] options set
 
 
 def test_values_without_a_call_or_an_owner_phone():
     values = placeholder_values(Settings(business_name="Shop", hours_set=False), MONDAY_EVENING, LONDON)
-    assert values == {"business": "Shop", "next_open": "", "call_time": "", "owner_phone": ""}
+    assert values == {"business": "Shop", "next_open": "", "call_time": "", "owner_phone": "", "menu": ""}
 
 
 def test_next_open_when_hours_are_set_but_every_day_is_closed():
