@@ -92,6 +92,7 @@ def test_owner_answers_a_missed_call_and_edits_template_and_hours_on_a_phone(web
     page.goto(url + "/")
     assert "/login" in page.url
     _shoot(page, "01-login")
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'password'")
     page.keyboard.type(PASSWORD)                      # the password field has focus: keyboard only
     page.keyboard.press("Enter")
     page.wait_for_url(url + "/")

@@ -40,7 +40,7 @@ def _shoot(page, name: str, card: str | None = None) -> None:
 def test_owner_copies_a_gallery_text_and_sees_the_warnings_of_a_risky_one(web, page):
     agent, url = web
     page.goto(url + "/templates")
-    page.keyboard.type(PASSWORD)
+    page.locator("#password").fill(PASSWORD)      # typing before the page's autofocus lands loses keys
     page.keyboard.press("Enter")
     page.wait_for_url(url + "/templates")
 

@@ -60,6 +60,7 @@ def test_a_pinned_callback_marked_booked_with_a_value_on_a_phone(web, page):  # 
     agent.wait_settled()
 
     page.goto(url + "/login")
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'password'")
     page.keyboard.type(PASSWORD)
     page.keyboard.press("Enter")
     page.wait_for_url(url + "/")

@@ -21,6 +21,7 @@ def _filled(text: str) -> str:
 def test_owner_tests_three_texts_and_keeps_the_winner(web, page):
     agent, url = web
     page.goto(url + "/variants")
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'password'")
     page.keyboard.type(PASSWORD)
     page.keyboard.press("Enter")
     page.wait_for_url(url + "/variants")
