@@ -63,7 +63,7 @@ class Sizes:
     silent_rings: int = 2        # rings before the caller gives up (the list is asked between them)
     fallback_calls: int = 6
     burst: tuple[int, float, float] = (30, 10.0, 2.0)      # calls, over seconds, seconds per AT+CMGS
-    backlog: tuple[int, int, float] = (12, 100, 3.0)       # calls, texts queued, seconds per AT+CMGS
+    backlog: tuple[int, int, float] = (30, 100, 3.0)       # calls, texts queued, seconds per AT+CMGS
     footprint_calls: int = 30
     idle_seconds: float = 30.0
     startups: int = 5

@@ -64,8 +64,10 @@ def test_never_asked_while_a_text_is_being_sent(start_agent):
         agent.sim.call(number, rings=2)
     sent = agent.wait_sent(3, timeout=30)
     assert sorted(s.number for s in sent) == sorted([CALLER, SECOND, THIRD])
-    calls = agent.wait_calls(3)
-    assert all(call.outcome == "texted" for call in calls)
+    ended = {call.number: (call.outcome, call.end_signal) for call in agent.wait_calls(3)}
+    # a caller who gives up as the next one rings is ended by the next one's caller ID; the last by the list
+    assert ended[THIRD] == ("texted", "AT+CLCC")
+    assert all(outcome == "texted" and signal in ("AT+CLCC", "next-caller") for outcome, signal in ended.values())
     assert agent.sim.during_send == []                  # no command at all while an AT+CMGS was unanswered
     commands = [c.upper() for c in agent.sim.commands]
     sends = [n for n, c in enumerate(commands) if c.startswith("AT+CMGS=")]
