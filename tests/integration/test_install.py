@@ -147,7 +147,9 @@ def test_second_run_keeps_the_owners_config_and_changes_nothing_else(installed):
     config = installed["root"] / "etc/textback/config.toml"
     assert config.read_text() == installed["edited"]
     assert "Keeping your config" in installed["second"].stdout
-    assert installed["after"] == installed["before"]
+    before, after = installed["before"], installed["after"]
+    assert after == before, {path: (before.get(path), after.get(path)) for path in sorted(set(before) | set(after))
+                             if before.get(path) != after.get(path)}
 
 
 def test_installed_command_runs_from_the_destdir_venv(installed):
