@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass
 from enum import IntEnum
 
+from agent.rules.forwarding import ALL_FORWARDING_OFF, OFF_CODES
 from agent.errors import CommandError, ModemError
 from agent.modem.modem import Modem, NetworkStatus
 from agent.modem.urc import fields
@@ -148,10 +149,7 @@ class Reason(IntEnum):
 
     @property
     def off_code(self) -> str:
-        return {0: "##21#", 1: "##67#", 2: "##61#", 3: "##62#"}[self.value]
-
-
-ALL_FORWARDING_OFF = "##002#"
+        return OFF_CODES[self.value]
 
 
 @dataclass(frozen=True)

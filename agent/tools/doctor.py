@@ -18,9 +18,10 @@ from typing import Callable
 from agent.config import Config
 from agent.errors import ModemError, TextBackError
 from agent.modem import inspection
-from agent.modem.inspection import (ALL_FORWARDING_OFF, Forwarding, OperatorCode, OwnNumber, Reason, SimState,
+from agent.modem.inspection import (Forwarding, OperatorCode, OwnNumber, SimState,
                                     SmsCentre, Storage, Subscriber, Unanswered)
 from agent.modem.link import SerialLink
+from agent.rules.forwarding import forwarding_advice
 from agent.modem.modem import Modem, NetworkStatus
 from agent.store import Store
 
@@ -169,44 +170,10 @@ def _storage_check(found: tuple[Storage, ...] | Unanswered) -> Check:
                  "TextBack empties it as it reads; if it stays full, check the service runs." if full else "")
 
 
-# What each active forwarding means for the box: (check name, verdict, found), {to} the number
-# calls go to and {after} the no-reply time.
-_FORWARDING_WORDS = {
-    Reason.UNCONDITIONAL: ("Forwarding: all calls", "fail", "every call to this SIM is forwarded to {to}: calls "
-                           "never ring the box, so it cannot text anyone back"),
-    Reason.NO_REPLY: ("Voicemail on no answer", "warn", "calls nobody answers go to {to}{after} (usually the "
-                      "operator's voicemail): callers reach voicemail before the box counts the call as missed"),
-    Reason.BUSY: ("Forwarding when busy", "warn", "calls the box cannot take, or hangs up on after ringing out, "
-                  "go to {to}"),
-    Reason.NOT_REACHABLE: ("Forwarding when unreachable", "warn", "while the box is off or has no signal, calls go "
-                           "to {to}; the box never hears of them"),
-}
-_REASON_WORDS = {Reason.UNCONDITIONAL: "of all calls", Reason.BUSY: "when busy", Reason.NO_REPLY: "on no answer",
-                 Reason.NOT_REACHABLE: "when unreachable"}
-_ALL_OFF = (f"{ALL_FORWARDING_OFF} turns off all of this SIM's forwarding; dial the codes with the box's SIM in a "
-            "phone, never on the shop's phone")
-
-
 def forwarding_checks(rules: tuple[Forwarding, ...]) -> list[Check]:
-    """What the box's own SIM forwards, in words for the shop owner: one line per active reason,
-    each with the code that turns it off, and one line for what could not be told."""
-    checks = []
-    for rule in rules:
-        if rule.active:
-            name, verdict, words = _FORWARDING_WORDS[rule.reason]
-            after = f" after {rule.seconds} s" if rule.seconds else ""
-            checks.append(Check(name, verdict, words.format(to=rule.number or "another number", after=after),
-                                f"Dial {rule.reason.off_code} from the box's SIM, or ask the operator ({_ALL_OFF})."))
-    unknown = [rule for rule in rules if rule.active is None]
-    if unknown:
-        whys = "; ".join(sorted({rule.why for rule in unknown}))
-        checks.append(Check("Call forwarding", "warn", f"could not check forwarding "
-                            f"{', '.join(_REASON_WORDS[rule.reason] for rule in unknown)} ({whys})",
-                            "Ask the operator whether this SIM forwards calls or has voicemail on no answer "
-                            f"({_ALL_OFF})."))
-    elif not checks:
-        checks.append(Check("Call forwarding", "ok", "none: every call rings the box"))
-    return checks
+    """What the box's own SIM forwards, in words for the shop owner (agent/rules/forwarding.py, which
+    the status page shows too): one line per active reason with the code that turns it off."""
+    return [Check(a.name, a.verdict, a.found, a.fix) for a in forwarding_advice(rules)]
 
 
 def _database_check(config: Config) -> Check:
