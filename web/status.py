@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, render_template, request
 
+from agent.rules.forwarding import forwarding_advice, rules_from_state
 from agent.store.downtime import Downtime
 from web import local_time, shop_settings, web_context
 from web.unheard import unheard_rows
@@ -171,7 +172,13 @@ def status():
         outage_days=OUTAGE_DAYS, unheard=unheard_rows(store, shop_settings(), now),
         storages=_storages(state.get("sms_storage")), sim_history=store.sim_history_count(),
         bars=bars if isinstance(bars, int) else None, queue=store.queue_length(),
-        disk=_disk(context.config.storage.database))
+        disk=_disk(context.config.storage.database), forwarding=_forwarding_warnings(state))
+
+
+def _forwarding_warnings(state: dict) -> list:
+    """What the agent last learnt of the SIM's call forwarding (AT+CCFC), as warnings with the code
+    that turns each off; nothing when all is well or it was never asked."""
+    return [advice for advice in forwarding_advice(rules_from_state(state.get("forwarding"))) if advice.verdict != "ok"]
 
 
 def chart_bars(per_day) -> dict:

@@ -259,3 +259,14 @@ def test_unheard_buttons_need_a_login(client, store, owner):
     response = client.post(f"/unheard/{unheard_id}/text", data={"csrf_token": token})
     assert response.status_code in (302, 400)
     assert store.unheard_call(unheard_id).status == "new" and _texts_to(store, CALLER) == []
+
+
+def test_forwarding_on_the_boxs_sim_is_shown_with_the_code_that_turns_it_off(owner, store, clock):
+    _alive(store, at=clock.now(), online=True)
+    store.set_modem_state(clock.now(), forwarding=[
+        {"reason": 0, "active": False, "number": "", "seconds": None, "why": ""},
+        {"reason": 2, "active": True, "number": "+447953222222", "seconds": 20, "why": ""}])
+    page = owner.client.get("/status").get_data(as_text=True)
+    assert "Voicemail on no answer" in page and "+447953222222 after 20 s" in page and "##61#" in page
+    store.set_modem_state(clock.now(), forwarding=[{"reason": r, "active": False} for r in range(4)])
+    assert "Voicemail on no answer" not in owner.client.get("/status").get_data(as_text=True)
