@@ -32,6 +32,7 @@ from agent.daemon.inbound import Inbound
 from agent.daemon.line_worker import FreeStorage, HangUp, JobQueue, LineWorker, ReadStored, SetUpAgain
 from agent.modem.link import SerialLink
 from agent.modem.modem import Modem
+from agent.daemon.sim_facts import SIM_FACTS_EVERY, record_sim_facts
 from agent.daemon.sender import AUTO_KINDS, BACKOFF_SECONDS, Sender
 from agent.daemon.scheduler import start_jobs
 from agent.daemon.sms_storage import SmsStorage
@@ -107,6 +108,7 @@ class Service:
         self._stale_checked = False
         self._clock_offset = self._offset()
         self._read_missed_list = True
+        self._next_sim_facts = 0.0          # IMSI, own number, call forwarding: after the first set-up
         self._storage_problem = ""
 
     # ---- for tests and the runner --------------------------------------------------------------
@@ -348,6 +350,9 @@ class Service:
             log.warning("could not list the SIM's stored messages (%s); relying on +CMTI", error)
         if self._read_missed_list:
             self._missed_list()
+        if modem.caller_id and self.clock.monotonic() >= self._next_sim_facts:
+            self._next_sim_facts = self.clock.monotonic() + SIM_FACTS_EVERY
+            record_sim_facts(modem, self.store, self.clock.now())
 
     def _pending_setup(self) -> bool:
         job = self.jobs.peek(SetUpAgain)
