@@ -142,6 +142,7 @@ class CallRecorder:
                     status=held.direct.status, created_at=held.direct_at or now,
                     sent_at=held.direct_at if held.direct.status == "sent" else None, refs=list(held.direct.refs),
                     parts=held.direct.parts, encoding=held.direct.encoding, call_id=held.call_id,
+                    variant=held.decision.variant,
                     error_text=(f"sent while the database could not be written; {held.direct.error}".strip("; ")
                                 if held.direct.status != "sent" else "sent while the database could not be written"))
             else:
