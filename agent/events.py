@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 __all__ = [
-    "Ring", "CallerId", "CallListed", "CallEnded", "CallAnswered",
+    "Ring", "CallerId", "CallListed", "CallEnded", "CallAnswered", "CallForwarded",
     "SmsStored", "SmsDelivered", "StatusReportStored", "StatusReportDelivered", "Noise", "Unknown", "Event",
     "ModemRestarted", "StorageFull",
 ]
@@ -42,6 +42,13 @@ class CallEnded:
     signal: str
     number: str = ""
     toa: int | None = None
+
+
+@dataclass(frozen=True)
+class CallForwarded:
+    """+CSSU: 0 (27.007 §7.17, with AT+CSSN=1,1): the network says the incoming call was forwarded
+    here from another line (the shop's phone forwarding unanswered calls to the box)."""
+    signal: str = "+CSSU: 0"
 
 
 @dataclass(frozen=True)

@@ -134,7 +134,8 @@ class CallRecorder:
             if held.call_id is None:
                 held.call_id = self.store.record_call(
                     number=number.e164, raw_number=number.raw, toa=missed.toa, started_at=missed.started_at,
-                    ended_at=missed.ended_at, rings=missed.rings, end_signal=missed.end_signal, now=now)
+                    ended_at=missed.ended_at, rings=missed.rings, end_signal=missed.end_signal, now=now,
+                    forwarded=missed.forwarded)
             if held.direct is not None:
                 assert held.decision is not None and held.decision.body and held.number.e164
                 self.store.insert_sent(

@@ -123,6 +123,7 @@ class Modem:
         for extra in info.dialect.init:
             self._tolerate(extra)
         self._tolerate("AT+CTZU=1")     # network time into the modem's clock (NITZ), for AT+CCLK?
+        self._tolerate("AT+CSSN=1,1")   # +CSSU: 0 marks a call forwarded here (27.007 §7.17), where supported
         log.info("modem ready: %s %s (%s dialect)", info.manufacturer, info.model, info.dialect.name)
         return info
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import re
 
-from agent.events import (CallAnswered, CallEnded, CallerId, CallListed, Event, ModemRestarted, Noise, Ring,
+from agent.events import (CallAnswered, CallEnded, CallForwarded, CallerId, CallListed, Event, ModemRestarted, Noise, Ring,
                           SmsDelivered, SmsStored, StatusReportDelivered, StatusReportStored, StorageFull, Unknown)
 from agent.modem.dialects import is_boot_line, is_power_warning
 
@@ -111,7 +111,14 @@ def _cmti(text: str, signal: type) -> Event:
     return signal(storage=values[0] or "SM", index=index) if index is not None else Unknown(text)
 
 
+def _cssu(text: str) -> Event:
+    """+CSSU: <code2>[,…] (27.007 §7.17): code2 0 = "this is a forwarded call (MT call setup)"."""
+    values = fields(text)
+    return CallForwarded(text) if values and _int(values[0]) == 0 else Noise(text)
+
+
 _PARSERS = (
+    ("+CSSU", _cssu),
     ("+CRING", lambda t: Ring("+CRING") if "VOICE" in t.upper() or ":" not in t else Noise(t)),
     ("RING", lambda t: Ring("RING") if t.strip() == "RING" else Unknown(t)),
     ("+CLIP", _clip),

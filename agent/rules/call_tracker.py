@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 from datetime import datetime, timedelta
 
-from agent.events import CallAnswered, CallEnded, CallerId, CallListed, Event, Ring
+from agent.events import CallAnswered, CallEnded, CallerId, CallForwarded, CallListed, Event, Ring
 
 __all__ = ["CallTracker", "MissedCall", "CallTiming", "CallListing", "ENDED_ECHO_SECONDS", "LIST_SIGNAL"]
 
@@ -33,6 +33,7 @@ CLCC_ENDED = 6
 CLCC_RINGING = (4, 5)       # 27.007 §7.18 <stat>: incoming, waiting
 CLCC_ANSWERED = (0, 1)      # active, held
 LIST_SIGNAL = "AT+CLCC"     # the end signal of a call found gone from the modem's call list
+FORWARD_NOTICE_SECONDS = 10.0   # a +CSSU: 0 this soon before a call's first RING belongs to it
 
 
 class CallTiming(Protocol):
@@ -52,6 +53,7 @@ class MissedCall:
     rings: int
     end_signal: str
     answered: bool = False
+    forwarded: bool = False       # the network said so (+CSSU: 0): forwarded here from another line
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,7 @@ class _Active:
     toa: int | None = None
     validity: int | None = None
     answered: bool = False
+    forwarded: bool = False
     listed: bool = False          # seen in the modem's call list (+CLCC, ^DSCI, AT+CLCC)
     intervals: list[float] = field(default_factory=list)
 
@@ -85,6 +88,7 @@ class CallTracker:
         self.margin = margin
         self.call: _Active | None = None
         self._recent: list[tuple[float, str, bool]] = []   # (monotonic end, raw number, withheld) of ended calls
+        self._forwarded_at: float | None = None   # +CSSU: 0 that came before the call's first RING
 
     # ---- input -------------------------------------------------------------------------------
 
@@ -99,6 +103,12 @@ class CallTracker:
         elif isinstance(event, CallAnswered):
             if self.call is not None:
                 self.call.answered = True
+        elif isinstance(event, CallForwarded):
+            # sent during the call's set-up: before its RING on most modems, or just after
+            if self.call is not None:
+                self.call.forwarded = True
+            else:
+                self._forwarded_at = mono
         elif isinstance(event, CallEnded):
             return self._ended(event, mono, wall)
         return None
@@ -166,7 +176,9 @@ class CallTracker:
 
     def _start(self, mono: float, wall: datetime) -> _Active:
         if self.call is None:
-            self.call = _Active(started_at=wall, started_mono=mono, last_ring=mono)
+            forwarded = self._forwarded_at is not None and mono - self._forwarded_at <= FORWARD_NOTICE_SECONDS
+            self.call = _Active(started_at=wall, started_mono=mono, last_ring=mono, forwarded=forwarded)
+            self._forwarded_at = None
         return self.call
 
     def _ring(self, mono: float, wall: datetime) -> None:
@@ -249,7 +261,7 @@ class CallTracker:
         self._recent.append((mono, call.raw_number, withheld))
         return MissedCall(raw_number=call.raw_number, toa=call.toa, validity=call.validity,
                           started_at=call.started_at, ended_at=ended_at, rings=call.rings,
-                          end_signal=signal, answered=call.answered)
+                          end_signal=signal, answered=call.answered, forwarded=call.forwarded)
 
 
 def _digits(text: str) -> str:

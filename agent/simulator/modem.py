@@ -315,28 +315,32 @@ class SimulatedModem:
 
     def call(self, number: str, toa: int | None = None, *, rings: int = 2, withheld: bool = False,
              wait: bool = True, answered: bool = False, linger: float | None = None,
-             talk: float | None = None) -> threading.Thread:
+             talk: float | None = None, forwarded: bool = False) -> threading.Thread:
         """An incoming call: rings, then the caller gives up `linger` s after the last RING (half
         a ring interval unless given), or, with `answered`, someone picks up then and the family
         prints its answered line — SIM7600 `VOICE CALL: BEGIN`, +CLCC stat 0 where AT+CLCC=1 is
         on — and the call ends `talk` s later (a ring interval unless given). AT+CLCC lists the
         call from its first line until its end (stat 4, then 0 once answered). An unanswered call
-        with a number goes into the missed-calls phonebook."""
+        with a number goes into the missed-calls phonebook. `forwarded`: the call was forwarded here
+        from another line; with AT+CSSN=1,1 on, the network's "+CSSU: 0" comes before the first RING
+        (27.007 §7.17: code2 0 is sent during mobile-terminated call set-up)."""
         toa = toa if toa is not None else (145 if number.startswith("+") else 129)
         thread = threading.Thread(target=self._play_call, args=(number, toa, rings, withheld, answered, linger,
-                                                                talk), daemon=True)
+                                                                talk, forwarded), daemon=True)
         thread.start()
         if wait:
             thread.join()
         return thread
 
     def _play_call(self, number: str, toa: int, rings: int, withheld: bool, answered: bool = False,
-                   linger: float | None = None, talk: float | None = None) -> None:
+                   linger: float | None = None, talk: float | None = None, forwarded: bool = False) -> None:
         values = {"number": "" if withheld else number, "toa": 128 if withheld else toa,
                   "time": time.strftime("%I:%M%p").lstrip("0")}
         family = self.family
         self.hung_up = False
         call = self.active_call = _Call(values["number"], values["toa"])
+        if forwarded and "AT+CSSN=1,1" in self.state.switches:
+            self.emit("+CSSU: 0")
         for switch, line in family.start:
             if not switch or switch in self.state.switches:
                 self.emit(line.format(**values))
@@ -751,6 +755,9 @@ class SimulatedModem:
             return self._cpms(upper)
         if upper.startswith("AT+CCFC="):     # 27.007 §7.11 query (mode 2): not active, voice
             return self._ok("+CCFC: 0,1")
+        if upper.startswith("AT+CSSN="):    # 27.007 §7.17 <n>,<m>: +CSSI / +CSSU on or off
+            (state.switches.add if upper == "AT+CSSN=1,1" else state.switches.discard)("AT+CSSN=1,1")
+            return self._ok()
         if upper == "AT+CNUM":              # 27.007 §7.1; many SIMs hold no own number (bare OK)
             return self._ok('+CNUM: "","+447700900123",145')
         if upper == "AT+CIMI":              # 27.007 §5.6: MCC 234 (UK), MNC 15

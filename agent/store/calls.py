@@ -20,21 +20,22 @@ _LISTING = ("SELECT c.*, m.status AS message_status, m.sent_at AS message_sent_a
 
 
 def _call(row: sqlite3.Row) -> CallRecord:
-    return record_from_row(CallRecord, row, outcome=CallOutcome(row["outcome"]))
+    return record_from_row(CallRecord, row, outcome=CallOutcome(row["outcome"]), forwarded=bool(row["forwarded"]))
 
 
 def _listing(row: sqlite3.Row) -> CallListing:
-    return record_from_row(CallListing, row, outcome=CallOutcome(row["outcome"]))
+    return record_from_row(CallListing, row, outcome=CallOutcome(row["outcome"]), forwarded=bool(row["forwarded"]))
 
 
 class CallQueries:
     """Mixed into Store."""
 
     def record_call(self, *, number: str | None, raw_number: str, toa: int | None, started_at: datetime,
-                    ended_at: datetime, rings: int, end_signal: str, now: datetime) -> int:
+                    ended_at: datetime, rings: int, end_signal: str, now: datetime, forwarded: bool = False) -> int:
         """Write ahead: the call is committed before anything is decided or queued for it."""
         with self._write():
             return self.db["calls"].insert({
+                "forwarded": int(forwarded),
                 "number": number, "raw_number": raw_number, "toa": toa,
                 "started_at": utc_iso(started_at), "ended_at": utc_iso(ended_at), "rings": rings,
                 "end_signal": end_signal, "outcome": CallOutcome.PENDING.value, "created_at": utc_iso(now),

@@ -57,6 +57,7 @@ class CallRecord:
     outcome: CallOutcome
     skip_reason: str | None
     message_id: int | None
+    forwarded: bool = False      # the network said it was forwarded here from another line
 
 
 @dataclass(frozen=True)

@@ -172,6 +172,9 @@ CREATE TABLE sim_history (
     ("conversation marks: menu choice, urgent, callback, outcome; new message words checked",
      conversation_marks.SCHEMA + checks.rebuild_sql(conversation_marks.VOCABULARY)),
     ("A/B variants of the missed-call texts", variants.SCHEMA),
+    ("calls forwarded here from another line (+CSSU: 0)", """
+ALTER TABLE calls ADD COLUMN forwarded INTEGER NOT NULL DEFAULT 0 CHECK (forwarded IN (0, 1));
+"""),
 ]
 
 # Migrations that rebuild a table run with foreign keys off (SQLite's rebuild procedure) and check
