@@ -9,6 +9,7 @@ network (1–15 s), so they are not asked on every reset.
 from __future__ import annotations
 
 import logging
+import time
 from datetime import datetime
 
 from agent.errors import StorageError
@@ -25,6 +26,21 @@ SIM_FACTS_EVERY = 6 * 3600.0          # seconds
 FORWARDING_TIMEOUT = 10.0             # per AT+CCFC question
 
 
+def _forwarding(modem: Modem) -> tuple[inspection.Forwarding, ...]:
+    """The four forwarding questions, stopping at the first one left unanswered past its time-out:
+    a modem that has gone quiet must be found hung by the keep-alive, not wait out four time-outs."""
+    rules = []
+    for reason in inspection.Reason:
+        began = time.monotonic()
+        rule = inspection.forwarding_rule(modem, reason, timeout=FORWARDING_TIMEOUT)
+        rules.append(rule)
+        if rule.active is None and time.monotonic() - began >= FORWARDING_TIMEOUT * 0.9:
+            rules += [inspection.Forwarding(later, None, why="not asked: the modem stopped answering")
+                      for later in inspection.Reason if later > reason]
+            break
+    return tuple(rules)
+
+
 def record_sim_facts(modem: Modem, store: Store, now: datetime) -> None:
     values: dict = {}
     found = inspection.subscriber(modem)
@@ -33,7 +49,7 @@ def record_sim_facts(modem: Modem, store: Store, now: datetime) -> None:
     own = inspection.own_number(modem)
     if isinstance(own, inspection.OwnNumber) and own.number:
         values["own_number"] = own.number
-    rules = inspection.call_forwarding(modem, timeout=FORWARDING_TIMEOUT)
+    rules = _forwarding(modem)
     values["forwarding"] = rules_to_state(rules)
     values["forwarding_checked_at"] = now.isoformat()
     for advice in forwarding_advice(rules):

@@ -33,3 +33,26 @@ def test_voicemail_on_no_answer_is_recorded_active_with_its_number(start_agent, 
     agent.sim.call("+447911123456", rings=2)       # and calls are still texted
     wait_for(lambda: [s for s in agent.sim.sent if s.number == "+447911123456"], 10, "the caller texted")
     sim.stop()
+
+
+def test_a_modem_that_goes_quiet_during_the_forwarding_questions_is_asked_no_more(start_agent, tmp_path):
+    """One unanswered AT+CCFC (past its time-out) ends the questions: the rest are "not asked", so
+    a hung modem is found by the keep-alive, not after four time-outs."""
+    from agent.daemon import sim_facts
+    from agent.simulator import SimulatedModem
+
+    sim = SimulatedModem("sim800", ring_interval=0.2, link_path=tmp_path / "modem-quiet").start()
+    sim.stall("AT+CCFC=0,2", 3.0)
+    old, sim_facts.FORWARDING_TIMEOUT = sim_facts.FORWARDING_TIMEOUT, 1.0
+    try:
+        agent = start_agent("sim800", sim=sim)
+        agent.wait_ready()
+        state = wait_for(lambda: (s := agent.store.modem_state()).get("forwarding_checked_at") and s, 15,
+                         "the SIM's facts recorded")
+        rules = rules_from_state(state["forwarding"])
+        assert [rule.active for rule in rules] == [None, None, None, None]
+        assert all("not asked" in rule.why for rule in rules[1:])
+        assert not [c for c in sim.commands if c.upper().startswith(("AT+CCFC=1", "AT+CCFC=2", "AT+CCFC=3"))]
+    finally:
+        sim_facts.FORWARDING_TIMEOUT = old
+        sim.stop()
