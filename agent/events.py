@@ -38,10 +38,12 @@ class CallListed:
 
 @dataclass(frozen=True)
 class CallEnded:
-    """A family's own end-of-call line: NO CARRIER, MISSED_CALL, ^CEND, VOICE CALL: END, +UCALLSTAT …"""
+    """A family's own end-of-call line: NO CARRIER, MISSED_CALL, ^CEND, VOICE CALL: END, +UCALLSTAT …
+    `cause`: the network's release cause where the line carries one (24.008 10.5.4.11)."""
     signal: str
     number: str = ""
     toa: int | None = None
+    cause: int | None = None
 
 
 @dataclass(frozen=True)

@@ -111,6 +111,13 @@ def _cmti(text: str, signal: type) -> Event:
     return signal(storage=values[0] or "SM", index=index) if index is not None else Unknown(text)
 
 
+def _cend(text: str) -> Event:
+    """Huawei ^CEND: <call_x>,<duration>,<end_status>[,<cc_cause>]: the call released, and why
+    (cc_cause per 24.008 10.5.4.11: 16 normal clearing, 26 non-selected user clearing …)."""
+    values = fields(text)
+    return CallEnded("^CEND", cause=_int(values[3]) if len(values) > 3 else None)
+
+
 def _cssu(text: str) -> Event:
     """+CSSU: <code2>[,…] (27.007 §7.17): code2 0 = "this is a forwarded call (MT call setup)"."""
     values = fields(text)
@@ -130,7 +137,7 @@ _PARSERS = (
     ("NO ANSWER", lambda t: CallEnded("NO ANSWER")),
     ("MISSED_CALL", _missed),
     ("VOICE CALL", _voice_call),
-    ("^CEND", lambda t: CallEnded("^CEND")),
+    ("^CEND", _cend),
     ("+WIND: 6", lambda t: CallEnded("+WIND: 6")),        # Wavecom: call released
     ("HANGUP:", lambda t: CallEnded("HANGUP")),          # ZTE / Qualcomm: call released
     ("^CONN", lambda t: CallAnswered("^CONN")),

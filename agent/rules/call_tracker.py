@@ -33,6 +33,7 @@ CLCC_ENDED = 6
 CLCC_RINGING = (4, 5)       # 27.007 §7.18 <stat>: incoming, waiting
 CLCC_ANSWERED = (0, 1)      # active, held
 LIST_SIGNAL = "AT+CLCC"     # the end signal of a call found gone from the modem's call list
+ANSWERED_ELSEWHERE = 26     # 24.008 cause #26 "non-selected user clearing": another phone on the number answered
 FORWARD_NOTICE_SECONDS = 10.0   # a +CSSU: 0 this soon before a call's first RING belongs to it
 
 
@@ -237,6 +238,8 @@ class CallTracker:
         if self.call is not None:
             if event.number and not self.call.raw_number:
                 self.call.raw_number, self.call.toa = event.number, event.toa
+            if event.cause == ANSWERED_ELSEWHERE:
+                self.call.answered = True      # a twin SIM (or a parallel ringing phone) took it
             return self._finish(event.signal, mono, wall)
         if event.number and not self._echo(event.number, mono):
             # e.g. MISSED_CALL with no RING seen (RING lost, or printed while we were reconnecting)

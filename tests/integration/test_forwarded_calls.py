@@ -38,3 +38,24 @@ def test_a_modem_without_cssn_still_texts_forwarded_calls(start_agent):
         agent.wait_sent(1)
     finally:
         sim.stop()
+
+
+def test_a_call_answered_on_the_twin_sim_is_not_texted(start_agent):
+    """Twin SIM: both phones ring; the other one answers and the network releases the box's leg
+    with cause #26, non-selected user clearing (24.008 10.5.4.11). Huawei prints it in ^CEND."""
+    agent = start_agent("huawei")
+    agent.wait_ready()
+    agent.sim.family = agent.sim.family.__class__(**{**agent.sim.family.__dict__,
+                                                     "end": (("", "^CEND:1,0,104,26"),)})
+    agent.sim.call("+447911123456", rings=2)
+    [call] = agent.wait_calls(1)
+    assert call.outcome == "skipped" and call.skip_reason == "answered"
+    agent.wait_settled()
+    assert not [s for s in agent.sim.sent if s.number == "+447911123456"]
+
+
+def test_cend_carries_its_cause():
+    from agent.events import CallEnded
+
+    assert parse_urc("^CEND:1,0,104,26") == CallEnded("^CEND", cause=26)
+    assert parse_urc("^CEND:1,5,29,16").cause == 16 and parse_urc("^CEND:1,0,104").cause is None

@@ -179,7 +179,7 @@ def test_huawei_call_progress():
     assert not isinstance(parse_urc(orig), (Ring, CallEnded, CallAnswered, CallerId))
     assert not isinstance(parse_urc(conf), (Ring, CallEnded, CallAnswered, CallerId))
     assert parse_urc(conn) == CallAnswered("^CONN")          # python-gsmmodem: _handleCallAnswered
-    assert parse_urc(cend) == CallEnded("^CEND")             # python-gsmmodem: _handleCallEnded
+    assert parse_urc(cend) == CallEnded("^CEND", cause=16)   # python-gsmmodem: _handleCallEnded; 16 normal clearing
 
 
 # ---- Wavecom +WIND, ZTE CONNECT / HANGUP -----------------------------------------------------

@@ -50,7 +50,7 @@ def test_missed_call_sim7600():
 
 def test_end_lines_of_each_family():
     assert parse_urc("NO CARRIER") == CallEnded("NO CARRIER")
-    assert parse_urc("^CEND:1,0,104,16") == CallEnded("^CEND")
+    assert parse_urc("^CEND:1,0,104,16") == CallEnded("^CEND", cause=16)
     assert parse_urc("^CEND:1,0,104") == CallEnded("^CEND")
     assert parse_urc("VOICE CALL: END") == CallEnded("VOICE CALL: END")
     assert parse_urc("VOICE CALL: END: 000012") == CallEnded("VOICE CALL: END")
