@@ -511,11 +511,20 @@ class Service:
             self._record_state(registered=status.registered, registration=status.registration,
                                operator=status.operator, rssi=status.rssi, bars=status.bars,
                                queue=self.store.queue_length())
+            self._follow_settings()
             if self.modem.caller_id and self.ready.is_set():
                 if status.registration in ("not searching", "searching", "registration denied"):
                     self.hearing.deaf(f"no mobile network ({status.registration})")
                 else:
                     self.hearing.heard()
+
+    def _follow_settings(self) -> None:
+        """Settings the owner changes in the web UI (the wizard's ring-out after N rings) reach the
+        line worker here, with no restart."""
+        try:
+            self.line_worker.ring_out_after = self.store.load_settings().ring_out_after_rings
+        except StorageError:
+            pass                     # the database is busy: the last value stands
 
     def _keep_alive(self) -> None:
         """AT+CLIP? and one more cheap query: a modem that answers AT but lost its settings is deaf."""

@@ -56,3 +56,18 @@ def test_a_modem_that_goes_quiet_during_the_forwarding_questions_is_asked_no_mor
     finally:
         sim_facts.FORWARDING_TIMEOUT = old
         sim.stop()
+
+
+def test_ring_out_set_in_the_web_ui_reaches_the_running_agent(start_agent):
+    """The wizard stores "end the call after N rings" as a setting; the agent follows it, no restart."""
+    from datetime import datetime, timezone
+
+    agent = start_agent("sim800")
+    agent.wait_ready()
+    agent.store.set_setting("ring_out_after_rings", 2, datetime.now(timezone.utc))
+    wait_for(lambda: agent.service.line_worker.ring_out_after == 2, 10, "the new setting followed")
+    agent.sim.call("+447911123456", rings=6, wait=False)
+    wait_for(lambda: agent.sim.hung_up, 10, "the call ended by the box after 2 rings")
+    [call] = agent.wait_calls(1)
+    assert call.rings <= 3
+    agent.wait_sent(1)
