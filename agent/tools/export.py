@@ -25,13 +25,21 @@ from agent.store import Store
 
 __all__ = ["spreadsheet_safe", "csv_chunks", "calls_table", "messages_table", "write_exports"]
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# what makes a spreadsheet read a cell as a formula, including the full-width forms some locales'
+# spreadsheets accept (＝ ＋ － ＠)
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+# where ";" is the list separator (much of Europe), a cell is split at each ";": every piece counts
+_AFTER_SEMICOLON = re.compile(r";(\s*)(?=[=+\-@\t\r\uff1d\uff0b\uff0d\uff20])")
 _PHONE = re.compile(r"\+\d{6,15}")
 
 
 def spreadsheet_safe(value: object) -> object:
-    """Neutralise a cell a spreadsheet would read as a formula."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START) and not _PHONE.fullmatch(value):
+    """Neutralise a cell a spreadsheet would read as a formula, in any locale: one that starts
+    with a formula character (after spaces), and every piece after a ";" that would."""
+    if not isinstance(value, str) or _PHONE.fullmatch(value):
+        return value
+    value = _AFTER_SEMICOLON.sub(lambda match: ";" + match.group(1) + "'", value)
+    if value.lstrip(" ").startswith(_FORMULA_START):
         return "'" + value
     return value
 

@@ -68,3 +68,22 @@ def test_messages_carry_variant_menu_choice_urgent_and_outcome(tmp_path):
     assert {row["outcome"] for row in table if row["number"] == "+447911123456"} == {"booked"}
     assert {row["outcome_value"] for row in table if row["number"] == "+447911123456"} == {"75.50"}
     assert header[-1] == "body" and "menu_answer" in {row["kind"] for row in table}
+
+
+import pytest  # noqa: E402
+
+from agent.tools.export import spreadsheet_safe  # noqa: E402
+
+
+@pytest.mark.parametrize("cell, safe", [
+    ("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"),
+    ("  =1+1", "'  =1+1"),
+    ("ok;=cmd|' /C calc'!A0", "ok;'=cmd|' /C calc'!A0"),         # split at ";" in a European locale
+    ("a; +1;b", "a; '+1;b"),
+    ("\uff1dSUM(A1)", "'\uff1dSUM(A1)"),                           # full-width equals
+    ("+447911123456", "+447911123456"),                             # a phone number stays one
+    ("Can you do 3-4pm?", "Can you do 3-4pm?"),
+    (12, 12),
+])
+def test_cells_a_spreadsheet_could_run_are_neutralised(cell, safe):
+    assert spreadsheet_safe(cell) == safe
