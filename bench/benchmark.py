@@ -448,17 +448,20 @@ def web_pages(calls: int, replies: int, requests: int, rng: random.Random) -> li
         pages = [("inbox", "/"), ("calls, page 1", "/calls"), (f"calls, page {deep}", deep_page(client, "/calls", deep)),
                  ("a conversation", f"/conversation/{busiest.replace('+', '%2B')}"), ("dashboard", "/dashboard")]
         for name, path in pages:
-            samples = []
+            samples, cpu = [], []
             for attempt in range(requests + 1):
-                began = time.perf_counter()
+                began, began_cpu = time.perf_counter(), time.thread_time()
                 response = client.get(path)
-                took = time.perf_counter() - began
+                took, took_cpu = time.perf_counter() - began, time.thread_time() - began_cpu
                 if response.status_code != 200:
                     raise RuntimeError(f"GET {path}: HTTP {response.status_code}")
                 if attempt:                    # the first one warms the caches
                     samples.append(took * 1000)
+                    cpu.append(took_cpu * 1000)
             shown = path.split("/%2B")[0].split("?")[0] + ("?…" if "?" in path else "")
-            rows.append(samples_row(f"{label}: {name} (GET {shown})", samples, "ms", 50.0))
+            # the CPU time of the request's own thread: what the page costs, whatever else the machine runs
+            rows.append(samples_row(f"{label}: {name} (GET {shown})", samples, "ms", 50.0,
+                                    note=f"CPU {statistics.median(cpu):.1f} ms"))
         rows.append(one_row(f"{label}: the inbox's weight, with its style and script", page_weight(client, "/") / 1024,
                             "KB", 100.0))
         app.extensions["textback"].store.close()
@@ -591,23 +594,34 @@ def machine() -> str:
             f"Python {platform.python_version()}, load average {os.getloadavg()[0]:.2f} at the start")
 
 
+def cpu_use() -> tuple[float, float]:
+    """(seconds of CPU the whole machine has used, seconds this benchmark and its children have)."""
+    ticks = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    busy = sum(ticks) - ticks[3] - ticks[4]            # all but idle and iowait
+    ours = os.times()
+    return busy / os.sysconf("SC_CLK_TCK"), ours.user + ours.system + ours.children_user + ours.children_system
+
+
 def main() -> int:
     logging.basicConfig(level=logging.ERROR, format="%(levelname)s %(name)s: %(message)s")
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="small counts; fail only on an error or a 10x miss")
     parser.add_argument("--write", action="store_true", help="write the table into docs/performance.md")
     args = parser.parse_args()
-    began = time.monotonic()
+    began, cpu_began = time.monotonic(), cpu_use()
     header = ["| measure | n | median | p90 | target | result |", "|---|---|---|---|---|---|"]
     where = machine()
     print(f"{'Quick run' if args.quick else 'Measured'} {where}.\n", flush=True)
     print("\n".join(header), flush=True)
     rows = measure(QUICK if args.quick else FULL)
     took = time.monotonic() - began
+    machine_cpu, our_cpu = (end - start for end, start in zip(cpu_use(), cpu_began))
+    others = max(0.0, machine_cpu - our_cpu) / took / (os.cpu_count() or 1) * 100
     failed = [row for row in rows if row.fails(args.quick)]
     missed = [row for row in rows if row.verdict() not in ("PASS", "–")]
     summary = (f"{len(rows) - len(missed)} of {len(rows)} rows within target; run took {took:.0f} s, "
-               f"load average {os.getloadavg()[0]:.2f} at the end.")
+               f"load average {os.getloadavg()[0]:.2f} at the end; other programs used {others:.0f} % of the "
+               f"machine's {os.cpu_count()} cores meanwhile.")
     if args.quick and missed and not failed:
         summary += " A quick run fails only on an error or a 10x miss."
     print(f"\n{summary}")
