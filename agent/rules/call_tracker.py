@@ -79,6 +79,7 @@ class _Active:
     validity: int | None = None
     answered: bool = False
     forwarded: bool = False
+    forward_tentative: bool = False   # the +CSSU: 0 came after +CLIP: this call's, or the next caller's
     listed: bool = False          # seen in the modem's call list (+CLCC, ^DSCI, AT+CLCC)
     intervals: list[float] = field(default_factory=list)
 
@@ -105,10 +106,15 @@ class CallTracker:
             if self.call is not None:
                 self.call.answered = True
         elif isinstance(event, CallForwarded):
-            # sent during the call's set-up: before its RING on most modems, or just after
+            # sent during a call's set-up (27.007 §7.17): before its RING on most modems, or just
+            # after. A call already named by +CLIP is past set-up, so the notice is the next one's:
+            # on a silent modem an earlier caller's call can still be open when a new one rings.
             if self.call is not None:
                 self.call.forwarded = True
-            else:
+                # once named, the call may be this caller's (notice while alerting) or, if another
+                # caller's +CLIP follows, that next call's: decided then (_caller)
+                self.call.forward_tentative = bool(self.call.raw_number)
+            if self.call is None or self.call.forward_tentative:
                 self._forwarded_at = mono
         elif isinstance(event, CallEnded):
             return self._ended(event, mono, wall)
@@ -177,10 +183,15 @@ class CallTracker:
 
     def _start(self, mono: float, wall: datetime) -> _Active:
         if self.call is None:
-            forwarded = self._forwarded_at is not None and mono - self._forwarded_at <= FORWARD_NOTICE_SECONDS
-            self.call = _Active(started_at=wall, started_mono=mono, last_ring=mono, forwarded=forwarded)
-            self._forwarded_at = None
+            self.call = _Active(started_at=wall, started_mono=mono, last_ring=mono,
+                                forwarded=self._take_forward_notice(mono))
         return self.call
+
+    def _take_forward_notice(self, mono: float) -> bool:
+        """A +CSSU: 0 seen shortly before belongs to the call starting now."""
+        forwarded = self._forwarded_at is not None and mono - self._forwarded_at <= FORWARD_NOTICE_SECONDS
+        self._forwarded_at = None
+        return forwarded
 
     def _ring(self, mono: float, wall: datetime) -> None:
         call = self._start(mono, wall)
@@ -198,9 +209,12 @@ class CallTracker:
         ended = None
         if self.call is not None and self._other_caller(number):
             rang = self.call
+            if rang.forward_tentative:
+                rang.forwarded = False          # the notice came after this caller was named: the next one's
+            notice = self._take_forward_notice(mono)
             ended = self._finish("next-caller", mono, wall)
             self.call = _Active(started_at=wall, started_mono=mono, last_ring=mono,
-                                rings=1 if rang.last_ring >= mono - MIN_RING_GAP else 0)
+                                rings=1 if rang.last_ring >= mono - MIN_RING_GAP else 0, forwarded=notice)
         call = self._start(mono, wall)
         if number or not call.raw_number:
             call.raw_number, call.toa, call.validity = number, toa, validity
@@ -260,6 +274,8 @@ class CallTracker:
     def _finish(self, signal: str, mono: float, ended_at: datetime) -> MissedCall:
         call, self.call = self.call, None
         assert call is not None
+        if call.forward_tentative:
+            self._forwarded_at = None           # it was this call's notice after all
         withheld = call.toa == 128 or call.validity in (1, 2)
         self._recent.append((mono, call.raw_number, withheld))
         return MissedCall(raw_number=call.raw_number, toa=call.toa, validity=call.validity,

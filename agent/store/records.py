@@ -39,8 +39,9 @@ class PageCursor:
     def parse(cls, text: str | None) -> "PageCursor | None":
         """A cursor from a link; None for anything that is not one (the list starts at the top)."""
         at, _, row_id = (text or "").partition("~")
-        if not row_id.isdigit() or not 10 <= len(at) <= 40 or not at[:4].isdigit():
-            return None
+        if not (row_id.isascii() and row_id.isdigit() and len(row_id) <= 18) or not 10 <= len(at) <= 40 \
+                or not (at[:4].isascii() and at[:4].isdigit()):
+            return None                 # 18 digits: always below SQLite's 2**63
         return cls(at, int(row_id))
 
 

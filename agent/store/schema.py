@@ -198,11 +198,17 @@ def migrate(conn: sqlite3.Connection) -> int:
             if rebuild is not None:
                 conn.execute("PRAGMA foreign_keys = OFF")
             conn.execute("BEGIN IMMEDIATE")
-            indexes = []
+            kept, views = [], []
             if rebuild is not None:
-                indexes = conn.execute(
-                    "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN"
-                    f" ({','.join('?' * len(checks.REBUILT))})", checks.REBUILT).fetchall()
+                # SQLite's rebuild procedure (lang_altertable.html §7): the tables' indexes and
+                # triggers go with DROP TABLE and are made again; views are dropped first (a view
+                # naming the table would stop the rename) and made again after
+                kept = conn.execute(
+                    "SELECT name, sql FROM sqlite_master WHERE type IN ('index', 'trigger') AND sql IS NOT NULL"
+                    f" AND tbl_name IN ({','.join('?' * len(checks.REBUILT))})", checks.REBUILT).fetchall()
+                views = conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'view'").fetchall()
+                for name, _sql in views:
+                    conn.execute(f'DROP VIEW "{name}"')
                 unknown = conn.execute(checks.unknown_words_sql(rebuild)).fetchall()
                 if unknown:
                     words = ", ".join(f"{column} = {word!r}" for column, word in unknown)
@@ -210,8 +216,8 @@ def migrate(conn: sqlite3.Connection) -> int:
                                        "it was written by another version: upgrade TextBack")
             for statement in _statements(sql):
                 conn.execute(statement)
-            for _index, index_sql in indexes:          # dropped with the old table: made again
-                conn.execute(index_sql)
+            for _name, kept_sql in [*kept, *views]:     # dropped with the old table: made again
+                conn.execute(kept_sql)
             conn.execute(f"PRAGMA user_version = {version + 1}")
             if rebuild is not None and conn.execute("PRAGMA foreign_key_check").fetchone() is not None:
                 raise RuntimeError(f"migration {version + 1} would break a foreign key; nothing was changed")

@@ -1,6 +1,7 @@
-"""Second round of attacks on the day's changes, with what real modems, networks, spreadsheets and
-SQLite databases do. A test marked xfail(strict=True) is a bug found: it fails today, and the
-suite turns red the day it is fixed (then the mark comes off)."""
+"""Attacks on the typed store, the migrations, paging, the SIM's forwarding answers, forwarded and
+twin-SIM calls and the CSV, with what real modems, networks, spreadsheets and SQLite databases do.
+Five of them found bugs (triggers and views lost or blocking the rebuild, cursors past 64 bits or
+with non-ASCII digits, a forwarded notice given to the wrong call); they pass since the fixes."""
 
 from __future__ import annotations
 
@@ -80,8 +81,6 @@ def test_schema_3_database_with_a_huge_body_and_an_extra_index_migrates_keeping_
         store.close()
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: migration 5/6 rebuild drops every trigger on messages/calls "
-                                        "(DROP TABLE takes them) and never makes them again")
 def test_a_trigger_on_messages_survives_the_rebuild(tmp_path):
     """SQLite's own procedure for a table rebuild (sqlite.org/lang_altertable.html §7, step 8: "Use
     CREATE INDEX, CREATE TRIGGER, and CREATE VIEW to reconstruct indexes, triggers, and views
@@ -101,8 +100,6 @@ def test_a_trigger_on_messages_survives_the_rebuild(tmp_path):
         store.close()
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a view over messages makes migration 5 fail with a raw "
-                                        "sqlite3 error ('error in view ...'), so the agent cannot start")
 def test_a_view_over_messages_does_not_stop_the_migration(tmp_path):
     """Since SQLite 3.26 (legacy_alter_table off) ALTER TABLE ... RENAME re-checks every view; a
     view naming `messages` breaks once the old table is dropped (sqlite.org/lang_altertable.html,
@@ -153,8 +150,6 @@ def test_a_migration_that_cannot_take_the_lock_changes_nothing_and_the_next_star
 # ---- 2. keyset paging with tampered cursors and ties ---------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: PageCursor.parse accepts an id past SQLite's 64-bit range; "
-                                        "calls_page raises OverflowError -> HTTP 500")
 def test_calls_cursor_with_an_id_past_64_bits_is_not_a_server_error(owner, store):
     """A `before` cursor from a hand-edited or truncated-then-pasted URL: ids beyond 2**63-1 pass
     str.isdigit(), and sqlite3 refuses the parameter (OverflowError: Python int too large to
@@ -164,8 +159,6 @@ def test_calls_cursor_with_an_id_past_64_bits_is_not_a_server_error(owner, store
     assert response.status_code == 200
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: PageCursor.parse uses str.isdigit(), which is True for '²'; "
-                                        "int('²') raises ValueError -> HTTP 500")
 def test_inbox_cursor_with_a_superscript_digit_is_not_a_server_error(owner, store):
     """str.isdigit() is True for superscripts and other Unicode 'digits' that int() refuses
     (Python docs, str.isdigit: "digits which need special handling, such as the compatibility
@@ -281,9 +274,6 @@ def _feed(tracker: CallTracker, timeline: list[tuple[float, str]]):
     return ended
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a +CSSU: 0 for the next call, arriving while a silent modem's "
-                                        "previous call is still open, marks the OLD call forwarded and the "
-                                        "new one not")
 def test_cssu_of_the_next_caller_goes_to_the_next_caller_on_a_silent_modem():
     """A modem that prints nothing when a caller gives up (SIM800 without AT+CLCC=1, the
     tracker's `silent` families) keeps the first call open until its ring time-out; a second,
