@@ -1,6 +1,6 @@
 """TextBack benchmark: one table, every target checked.
 
-    .venv/bin/python bench/benchmark.py            # full run (about 7 min); exit 1 when a target is missed
+    .venv/bin/python bench/benchmark.py            # full run (6-7 min); exit 1 when a target is missed
     .venv/bin/python bench/benchmark.py --quick    # small counts (under a minute); exit 1 only on an
                                                    # error or a 10x miss (CI machines are noisy)
     .venv/bin/python bench/benchmark.py --write    # also put the table into docs/performance.md
