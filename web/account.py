@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, g, render_template, send_file
 
-from agent.tools.certificate import read_certificate
 from web import owner_session, web_context
 
 __all__ = ["bp", "certificate_facts", "device_words"]
@@ -15,7 +14,7 @@ bp = Blueprint("account", __name__)
 
 def certificate_facts(config) -> dict:
     """What the pages say about HTTPS: on or off, and the fingerprints to compare."""
-    state = read_certificate(config)
+    state = _certificate(config)
     return {"tls": config.web.tls, "fingerprint": state.fingerprint if state else None,
             "ca_fingerprint": state.ca_fingerprint if state else None,
             "not_after": state.not_after if state else None,
@@ -48,9 +47,18 @@ def account():
 @bp.route("/account/textback-box.crt")
 def certificate_file():
     """The box's own certificate authority, to install on a phone once (then no more warnings)."""
-    state = read_certificate(web_context().config)
+    state = _certificate(web_context().config)
     if state is None or state.ca_path is None:
         abort(404, description="This box has no certificate of its own to download (HTTPS is off, or it "
                                "uses a certificate you gave it).")
     return send_file(state.ca_path, mimetype="application/x-x509-ca-cert", as_attachment=True,
                      download_name="textback-box.crt", max_age=0)
+
+
+def _certificate(config):
+    """The box's certificate, if it has one (cryptography is loaded only when HTTPS is on)."""
+    if not config.web.tls:
+        return None
+    from agent.tools.certificate import read_certificate
+
+    return read_certificate(config)

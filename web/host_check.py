@@ -19,7 +19,7 @@ import time
 from flask import abort, request
 
 from agent.config import Config
-from agent.tools.certificate import box_addresses, box_names
+from agent.tools.box_names import box_addresses, box_names
 
 __all__ = ["check_host", "host_of", "allowed_names", "ADDRESS_TTL"]
 

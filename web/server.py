@@ -19,7 +19,6 @@ from typing import Any
 from agent.clock import SystemClock
 from agent.config import Config
 from agent.store import Store
-from agent.tools.certificate import CertificateState, ensure_certificate
 from agent.tools.setup_code import log_code
 from web.tls_channel import PER_ADDRESS, REQUEST_DEADLINE, BoxChannel
 
@@ -42,7 +41,7 @@ def server_options(config: Config, host: str | None = None, port: int | None = N
             "clear_untrusted_proxy_headers": True}
 
 
-def tls_context(state: CertificateState) -> ssl.SSLContext:
+def tls_context(state) -> ssl.SSLContext:
     """TLS 1.2 or newer with Python's defaults for the rest; HTTP/1.1 offered by ALPN."""
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.minimum_version = ssl.TLSVersion.TLSv1_2
@@ -65,6 +64,8 @@ def make_server(config: Config, app=None, host: str | None = None, port: int | N
     clock = SystemClock()
     context = None
     if config.web.tls:
+        from agent.tools.certificate import ensure_certificate   # cryptography: loaded only for HTTPS
+
         state = ensure_certificate(config, clock.now())
         context = tls_context(state)
         log.info("web UI over HTTPS; certificate SHA-256 %s", state.fingerprint)

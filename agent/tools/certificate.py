@@ -18,11 +18,9 @@ this off: those are used as they are, never replaced.
 from __future__ import annotations
 
 import ipaddress
-import json
 import logging
 import os
 import socket
-import subprocess
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -34,6 +32,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from agent.config import Config
 from agent.errors import ConfigError
+from agent.tools.box_names import box_addresses, box_names
 
 __all__ = ["CertificateState", "ensure_certificate", "read_certificate", "certificate_paths", "fingerprint", "box_names",
            "box_addresses", "SERVER_DAYS", "RENEW_DAYS"]
@@ -43,7 +42,6 @@ log = logging.getLogger(__name__)
 SERVER_DAYS = 397
 RENEW_DAYS = 30
 CA_DAYS = 3650
-SHOP_NAME = "textback.local"
 _PRIVATE_NETWORKS = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "127.0.0.0/8", "169.254.0.0/16",
                      "100.64.0.0/10", "fc00::/7", "fe80::/10", "::1/128")
 
@@ -61,38 +59,6 @@ class CertificateState:
 
 def fingerprint(cert: x509.Certificate) -> str:
     return ":".join(f"{byte:02X}" for byte in cert.fingerprint(hashes.SHA256()))
-
-
-def box_names() -> list[str]:
-    """textback.local, the host name (bare and .local), localhost."""
-    host = socket.gethostname().strip().lower()
-    names = [SHOP_NAME]
-    if host and host != "localhost":
-        names += [host] if "." in host else [host, f"{host}.local"]
-    return list(dict.fromkeys(names + ["localhost"]))
-
-
-def box_addresses() -> list[str]:
-    """The box's own addresses (`ip -j addr`, else the host name's), loopback included. No packet is sent."""
-    found: list[str] = []
-    try:
-        out = subprocess.run(["ip", "-j", "addr", "show"], capture_output=True, text=True, timeout=5, check=True).stdout
-        for link in json.loads(out):
-            for info in link.get("addr_info", []):
-                if info.get("local"):
-                    found.append(info["local"])
-    except (OSError, subprocess.SubprocessError, ValueError):
-        try:
-            found = [info[4][0] for info in socket.getaddrinfo(socket.gethostname(), None)]
-        except OSError:
-            found = []
-    clean = []
-    for text in found + ["127.0.0.1", "::1"]:
-        try:
-            clean.append(str(ipaddress.ip_address(text.split("%")[0])))
-        except ValueError:
-            continue
-    return list(dict.fromkeys(clean))
 
 
 def _coverable(address: str) -> bool:
