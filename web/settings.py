@@ -15,10 +15,10 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
-from agent.config import DAYS, SCHEMA, parse_range
+from agent.config import DAYS, SCHEMA
 from agent.errors import TemplateError
 from agent.rules.gallery import CASES, GALLERY, KINDS, MENU_SAMPLE, GalleryEntry, gallery_entry
-from agent.rules.hours import describe_next_open, is_open, next_close_time, parse_hours
+from agent.rules.hours import describe_next_open, is_open, next_close_time, parse_hours, read_day
 from agent.rules.numbers import example_mobile, pretty, valid_number
 from agent.rules.settings import Settings
 from agent.rules.template_checks import TemplateWarning, template_warnings
@@ -188,19 +188,6 @@ def copy_from_gallery():
 
 # ---- opening hours -----------------------------------------------------------------------
 
-def _read_day(text: str) -> tuple[list[str], str | None]:
-    if text.strip().lower() in ("", "closed"):
-        return [], None
-    ranges = [part.strip() for part in re.split(r"[,;]", text) if part.strip()]
-    for item in ranges:
-        try:
-            parse_range(item)
-        except ValueError as error:
-            message = str(error)
-            return ranges, message[0].upper() + message[1:] + ". Example: 09:00-17:30; leave empty when closed."
-    return ranges, None
-
-
 def _read_holidays(text: str) -> tuple[list[str], str | None]:
     items = [item for item in re.split(r"[\s,;]+", text) if item]
     for item in items:
@@ -223,7 +210,7 @@ def hours():
         week: dict[str, list[str]] = {}
         for day in DAYS:
             typed[day] = request.form.get(day, "")
-            week[day], error = _read_day(typed[day])
+            week[day], error = read_day(typed[day])
             if error:
                 errors[day] = error
         typed["holidays"] = request.form.get("holidays", "")

@@ -9,15 +9,14 @@ Store.set_template (the agent reads them afresh for every call).
 
 from __future__ import annotations
 
-import re
 from zoneinfo import ZoneInfo
 
 import phonenumbers
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 
-from agent.config import DAYS, parse_range
+from agent.config import DAYS
 from agent.errors import TemplateError
-from agent.rules.hours import next_close_time, parse_hours
+from agent.rules.hours import next_close_time, parse_hours, read_day
 from agent.rules.numbers import pretty, to_e164
 from agent.rules.templates import SAMPLE_VALUES, check_template, placeholder_values, render
 from agent.sms.pdu import PduError, segment_info
@@ -123,19 +122,6 @@ def _place(posted: bool):
                  local_zones=local, other_zones=others, guess=guess, errors=errors)
 
 
-def _read_day(text: str) -> tuple[list[str], str | None]:
-    if text.strip().lower() in ("", "closed"):
-        return [], None
-    ranges = [part.strip() for part in re.split(r"[,;]", text) if part.strip()]
-    for item in ranges:
-        try:
-            parse_range(item)
-        except ValueError as error:
-            message = str(error)
-            return ranges, message[0].upper() + message[1:] + ". Example: 09:00-17:30; leave empty when closed."
-    return ranges, None
-
-
 def _hours(posted: bool):
     settings = shop_settings()
     typed = {day: ", ".join(settings.hours.get(day, ())) for day in DAYS}
@@ -144,7 +130,7 @@ def _hours(posted: bool):
         week = {}
         for day in DAYS:
             typed[day] = request.form.get(day, "")
-            week[day], error = _read_day(typed[day])
+            week[day], error = read_day(typed[day])
             if error:
                 errors[day] = error
         if not errors:

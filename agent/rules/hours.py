@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-__all__ = ["DAYS", "WeeklyHours", "parse_range", "parse_hours", "is_open", "next_open_time", "next_close_time",
+__all__ = ["DAYS", "WeeklyHours", "parse_range", "read_day", "parse_hours", "is_open", "next_open_time", "next_close_time",
            "describe_next_open", "format_clock"]
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -175,20 +175,7 @@ def next_open_time(hours: WeeklyHours, moment: datetime, tz: ZoneInfo) -> dateti
     _require_aware(moment)
     if not any(hours.days):
         return None
-    instant = moment.astimezone(timezone.utc)
-    last_closed = max(hours.holidays | {_wall(instant, tz).date()})
-    # Every holiday-free week has an open range (a wall-time gap removes at most one day's), so
-    # past the last holiday two weeks always suffice; the limit only guards against surprises.
-    horizon = datetime.combine(last_closed, time(), timezone.utc) + timedelta(days=15)
-    while instant < horizon:
-        offset = instant.astimezone(tz).utcoffset()
-        end = _segment_end(instant, instant + _DAY, tz)
-        low = instant.replace(tzinfo=None) + offset
-        found = _first_open_wall(hours, low, end.replace(tzinfo=None) + offset)
-        if found is not None:
-            return (found - offset).replace(tzinfo=timezone.utc).astimezone(tz)
-        instant = end
-    return None
+    return _walk(hours, moment, tz, _first_open_wall)
 
 
 def describe_next_open(hours: WeeklyHours, moment: datetime, tz: ZoneInfo) -> str:
@@ -237,18 +224,41 @@ def next_close_time(hours: WeeklyHours, moment: datetime, tz: ZoneInfo) -> datet
     begins, and one that ends in a repeated fall-back hour closes at its first pass.
     """
     _require_aware(moment)
+    return _walk(hours, moment, tz, _first_closed_wall)
+
+
+def _walk(hours: WeeklyHours, moment: datetime, tz: ZoneInfo, first_wall) -> datetime | None:
+    """Walk forward from `moment` through stretches of constant UTC offset (where wall time runs
+    straight) until `first_wall(hours, low, high)` finds a wall time; that instant, in tz."""
     instant = moment.astimezone(timezone.utc)
     last_closed = max(hours.holidays | {_wall(instant, tz).date()})
+    # Every holiday-free week has an open range (a wall-time gap removes at most one day's), so
+    # past the last holiday two weeks always suffice; the limit only guards against surprises.
     horizon = datetime.combine(last_closed, time(), timezone.utc) + timedelta(days=15)
     while instant < horizon:
         offset = instant.astimezone(tz).utcoffset()
         end = _segment_end(instant, instant + _DAY, tz)
         low = instant.replace(tzinfo=None) + offset
-        found = _first_closed_wall(hours, low, end.replace(tzinfo=None) + offset)
+        found = first_wall(hours, low, end.replace(tzinfo=None) + offset)
         if found is not None:
             return (found - offset).replace(tzinfo=timezone.utc).astimezone(tz)
         instant = end
     return None
+
+
+def read_day(text: str) -> tuple[list[str], str | None]:
+    """One day's hours as the owner types them ("09:00-12:30, 13:30-17:00", or "closed"/empty)
+    → (the ranges, None) or (what was typed, the problem with an example)."""
+    if text.strip().lower() in ("", "closed"):
+        return [], None
+    ranges = [part.strip() for part in re.split(r"[,;]", text) if part.strip()]
+    for item in ranges:
+        try:
+            parse_range(item)
+        except ValueError as error:
+            message = str(error)
+            return ranges, message[0].upper() + message[1:] + ". Example: 09:00-17:30; leave empty when closed."
+    return ranges, None
 
 
 def format_clock(moment: datetime, tz: ZoneInfo, seconds: bool = False) -> str:
