@@ -111,16 +111,6 @@ class Service:
         self._next_sim_facts = 0.0          # IMSI, own number, call forwarding: after the first set-up
         self._storage_problem = ""
 
-    # ---- for tests and the runner --------------------------------------------------------------
-
-    @property
-    def tracker(self):
-        return self.line_worker.tracker
-
-    @property
-    def lines(self):
-        return self.line_worker.lines
-
     def _interrupt(self, why: str) -> None:
         link = self.link
         if link is not None:

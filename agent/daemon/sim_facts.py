@@ -14,6 +14,7 @@ from datetime import datetime
 
 from agent.errors import StorageError
 from agent.modem import inspection
+from agent.modem.link import timeout_for
 from agent.modem.modem import Modem
 from agent.rules.forwarding import forwarding_advice, rules_to_state
 from agent.store import Store
@@ -41,12 +42,25 @@ def _forwarding(modem: Modem) -> tuple[inspection.Forwarding, ...]:
     return tuple(rules)
 
 
+def _quiet(answer: object, began: float, timeout: float) -> bool:
+    """Left unanswered for (nearly) its whole time-out: the modem has gone quiet."""
+    return isinstance(answer, inspection.Unanswered) and time.monotonic() - began >= timeout * 0.9
+
+
 def record_sim_facts(modem: Modem, store: Store, now: datetime) -> None:
+    """Ask, and record what was answered. A modem that goes quiet on any question is asked nothing
+    more (the keep-alive then finds it hung, as it would have without these questions)."""
     values: dict = {}
+    began = time.monotonic()
     found = inspection.subscriber(modem)
+    if _quiet(found, began, timeout_for("AT+CIMI")):
+        return
     if isinstance(found, inspection.Subscriber):
         values["imsi"] = found.imsi
+    began = time.monotonic()
     own = inspection.own_number(modem)
+    if _quiet(own, began, timeout_for("AT+CNUM")):
+        return
     if isinstance(own, inspection.OwnNumber) and own.number:
         values["own_number"] = own.number
     rules = _forwarding(modem)

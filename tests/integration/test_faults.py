@@ -91,7 +91,7 @@ def test_database_busy_from_another_writer_is_waited_out(start_agent):
     other.execute("BEGIN IMMEDIATE")
     try:
         agent.sim.call("+447911123456", rings=2)
-        wait_for(lambda: agent.service.tracker.call is None, 5, "call ended at the modem")
+        wait_for(lambda: agent.service.line_worker.tracker.call is None, 5, "call ended at the modem")
     finally:
         other.execute("COMMIT")
     [text] = agent.wait_sent(1, timeout=15)
