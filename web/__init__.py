@@ -161,8 +161,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.jinja_env.globals.update(shop_settings=shop_settings)
     app.after_request(_security_headers)
 
-    from web import (account, auth, calls, csrf, export, first_run, inbox, live, optouts, settings as settings_pages,
-                     status, unheard, wizard)
+    from web import (account, auth, calls, csrf, export, first_run, inbox, live, menu, optouts,
+                     settings as settings_pages, status, unheard, wizard)
     from web import variants as variant_pages
     from web.host_check import allowed_names, check_host
     from web.input_check import refuse_nul
@@ -174,7 +174,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     auth.init_app(app)
     for blueprint in (inbox.bp, calls.bp, settings_pages.bp, optouts.bp, status.bp, unheard.bp, export.bp,
-                      first_run.bp, wizard.bp, live.bp, account.bp):
+                      first_run.bp, wizard.bp, live.bp, account.bp, menu.bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(variant_pages.bp)
     for code in (400, 403, 404, 405, 413, 500):
