@@ -20,6 +20,12 @@ from agent.store import Store
 ALL_WEEK = {day: ["00:00-24:00"] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
 
 
+def pytest_collection_modifyitems(items: list) -> None:
+    """Tests marked `long` (the chaos soak, the installer) go first: with several workers they then
+    run beside the rest instead of after it."""
+    items.sort(key=lambda item: (item.get_closest_marker("long") is None, "soak" not in item.nodeid))
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--port", default=None, help="a real modem's AT port for the opt-in hardware tests")
 

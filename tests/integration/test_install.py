@@ -25,7 +25,7 @@ from agent.config import load_config
 REPO = Path(__file__).resolve().parents[2]
 INSTALL = REPO / "install.sh"
 
-pytestmark = pytest.mark.timeout(180)
+pytestmark = [pytest.mark.timeout(180), pytest.mark.long]
 
 
 def run_installer(root: Path, *args: str, **extra_env: str) -> subprocess.CompletedProcess:

@@ -32,7 +32,7 @@ RULES = ("1. nobody is texted twice", "2. every call while up", "3. nothing is s
          "4. every inbound SMS", "5. service is back within", "6. the agent stops only when told",
          "7. a text marked sent went to its number")
 
-pytestmark = pytest.mark.timeout(240)
+pytestmark = [pytest.mark.timeout(240), pytest.mark.long]
 
 
 def test_seeded_soak_keeps_every_rule_through_every_fault_kind(tmp_path):
