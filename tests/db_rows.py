@@ -6,6 +6,8 @@ The store hands out records, never rows; tests that check a table directly use t
 from __future__ import annotations
 
 import sqlite3
+import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -34,3 +36,14 @@ def db_write(store: Any) -> Iterator[sqlite3.Connection]:
         if conn.in_transaction:
             conn.execute("ROLLBACK")
         conn.close()
+
+
+def lock_database(path: Any, seconds: float) -> subprocess.Popen:
+    """Another program holds SQLite's write lock for `seconds`; returns once it has it."""
+    locker = subprocess.Popen([sys.executable, "-c", (
+        "import sqlite3, time\n"
+        f"c = sqlite3.connect({str(path)!r}, isolation_level=None)\n"
+        f"c.execute('BEGIN IMMEDIATE'); print('locked', flush=True); time.sleep({seconds}); c.execute('COMMIT')\n")],
+        stdout=subprocess.PIPE, text=True)
+    assert locker.stdout.readline().strip() == "locked"
+    return locker

@@ -8,8 +8,6 @@ during set-up, an echoed command taken for a reset, a lost SIM unreported) and n
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import time
 from datetime import datetime, timedelta, timezone
 
@@ -18,6 +16,7 @@ import pytest
 from agent.clock import Clock
 from agent.simulator import SimulatedModem
 from tests.conftest import SteppedClock, wait_for
+from tests.db_rows import lock_database
 
 CALLER = "+447911123456"
 FAST_KEEPALIVE = {"ping_every": 1.0}
@@ -40,14 +39,6 @@ def texts_to(sim: SimulatedModem, number: str) -> list:
     return [s for s in sim.sent if s.number == number]
 
 
-def _lock_database(path, seconds: float) -> subprocess.Popen:
-    locker = subprocess.Popen([sys.executable, "-c", (
-        "import sqlite3, time\n"
-        f"c = sqlite3.connect({str(path)!r}, isolation_level=None)\n"
-        f"c.execute('BEGIN IMMEDIATE'); print('locked', flush=True); time.sleep({seconds}); c.execute('COMMIT')\n")],
-        stdout=subprocess.PIPE, text=True)
-    assert locker.stdout.readline().strip() == "locked"
-    return locker
 
 
 # ---- resets the agent does not wait out --------------------------------------------------------
@@ -172,7 +163,7 @@ def test_clock_step_backwards_keeps_a_callers_delay(start_agent):
 def test_stop_received_while_the_database_is_locked_is_honoured_by_a_text_from_memory(start_agent):
     agent = start_agent("sim800")
     settled(agent)
-    locker = _lock_database(agent.config.storage.database, 5)
+    locker = lock_database(agent.config.storage.database, 5)
     try:
         agent.sim.receive_sms(CALLER, "STOP")
         wait_for(lambda: any(c.upper().startswith("AT+CMGR=") for c in agent.sim.commands), 5, "the STOP read")
@@ -190,7 +181,7 @@ def test_stop_received_while_the_database_is_locked_is_honoured_by_a_text_from_m
 def test_stop_read_during_a_lock_is_honoured_soon_after_the_lock(start_agent):
     agent = start_agent("sim800")
     settled(agent)
-    locker = _lock_database(agent.config.storage.database, 3)
+    locker = lock_database(agent.config.storage.database, 3)
     try:
         agent.sim.receive_sms(CALLER, "STOP")
         wait_for(lambda: any(c.upper().startswith("AT+CMGR=") for c in agent.sim.commands), 5, "the STOP read")
@@ -280,7 +271,7 @@ def test_sim_lost_mid_run_is_reported_at_once(start_agent, tmp_path):
 def test_locked_database_with_no_owner_phone_still_texts_the_caller_once(start_agent):
     agent = start_agent("sim800", owner={"phone": ""})
     settled(agent)
-    locker = _lock_database(agent.config.storage.database, 4.5)
+    locker = lock_database(agent.config.storage.database, 4.5)
     try:
         agent.sim.call(CALLER, rings=2)
         wait_for(lambda: texts_to(agent.sim, CALLER), 10, "texted from memory")

@@ -7,8 +7,6 @@ sent and what the database holds.
 from __future__ import annotations
 
 import signal
-import subprocess
-import sys
 import threading
 import time
 from datetime import datetime, timedelta, timezone
@@ -22,6 +20,7 @@ from agent.simulator import SimulatedModem
 from agent.store import Store
 from tests.conftest import SteppedClock, wait_for
 from tests.integration.test_power_cut import Agent
+from tests.db_rows import lock_database
 
 CALLER = "+447911123456"
 OTHER = "+447911222333"
@@ -174,15 +173,6 @@ def test_sigterm_mid_send_finishes_the_part_commits_the_call_and_exits_in_10_s(s
     assert [s.number for s in agent.sim.sent].count(CALLER) <= 1
 
 
-def lock_database(path: str, seconds: float) -> subprocess.Popen:
-    """Another program holds SQLite's write lock for `seconds`; returns once it has it."""
-    locker = subprocess.Popen([sys.executable, "-c", (
-        "import sqlite3, time\n"
-        f"c = sqlite3.connect({path!r}, isolation_level=None)\n"
-        f"c.execute('BEGIN IMMEDIATE'); print('locked', flush=True); time.sleep({seconds}); c.execute('COMMIT')\n")],
-        stdout=subprocess.PIPE, text=True)
-    assert locker.stdout.readline().strip() == "locked"
-    return locker
 
 
 def test_a_15_s_database_lock_by_another_process_loses_no_call(start_agent):
