@@ -6,16 +6,12 @@ with non-ASCII digits, a forwarded notice given to the wrong call); they pass si
 from __future__ import annotations
 
 import sqlite3
-from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
-from typing import Iterator
 
 import pytest
 
-from agent.config import ModemConfig
 from agent.modem import inspection
 from agent.modem.inspection import Reason
-from agent.modem.link import SerialLink
 from agent.modem.modem import Modem
 from agent.modem.urc import parse_urc
 from agent.rules.call_tracker import CallTracker
@@ -24,19 +20,11 @@ from agent.store import Store
 from agent.store.schema import MIGRATIONS, SCHEMA_VERSION, _statements
 from agent.tools.export import spreadsheet_safe
 from tests.web.conftest import NOW, add_call, add_inbound, app, client, clock, owner, store  # noqa: F401
+from tests.integration.test_doctor_forwarding import modem_on
 
 # ---- helpers -----------------------------------------------------------------------------------
 
 
-@contextmanager
-def modem_on(sim: SimulatedModem) -> Iterator[Modem]:
-    """A Modem over a real SerialLink to the simulator, as doctor opens it."""
-    link = SerialLink(sim.port)
-    link.open()
-    try:
-        yield Modem(link, ModemConfig())
-    finally:
-        link.close()
 
 
 def database_at(path, version: int) -> sqlite3.Connection:

@@ -9,6 +9,8 @@ test-output/screenshots/ at 390×844 and checked for sideways scrolling and smal
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -38,24 +40,33 @@ _SMALL_TARGETS = """() => [...document.querySelectorAll(
 _OVERFLOW = "() => document.documentElement.scrollWidth - window.innerWidth"
 
 
-@pytest.fixture
-def web(start_agent):
-    """A running agent, and waitress serving the web UI on a free port of 127.0.0.1."""
+@contextmanager
+def served(agent) -> Iterator[str]:
+    """waitress serving the web UI for a running agent on a free port of 127.0.0.1; its address."""
     from waitress import create_server
 
     from web import create_app
 
-    agent = start_agent("sim800")
     app = create_app({"TEXTBACK_CONFIG": agent.config})
     store = app.extensions["textback"].store
     store.set_setting(PASSWORD_KEY, FAST_HASH, datetime.now().astimezone())
     server = create_server(app, host="127.0.0.1", port=0, threads=4)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    yield agent, f"http://127.0.0.1:{server.effective_port}"
-    server.close()
-    thread.join(timeout=5)
-    store.close()
+    try:
+        yield f"http://127.0.0.1:{server.effective_port}"
+    finally:
+        server.close()
+        thread.join(timeout=5)
+        store.close()
+
+
+@pytest.fixture
+def web(start_agent):
+    """A running agent, and waitress serving the web UI on a free port of 127.0.0.1."""
+    agent = start_agent("sim800")
+    with served(agent) as url:
+        yield agent, url
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import pytest
 
 from tests.conftest import wait_for
 from tests.web.conftest import PASSWORD
-from tests.web.test_browser import CHROMIUM, _shoot, page  # noqa: F401  (the page fixture)
+from tests.web.test_browser import CHROMIUM, _shoot, page, served  # noqa: F401  (the page fixture)
 
 pytestmark = [
     pytest.mark.browser,
@@ -27,27 +27,10 @@ MENU = {"options": [
 
 @pytest.fixture
 def web(start_agent):
-    """A running agent with a reply menu, and waitress serving the web UI on a free port."""
-    import threading
-    from datetime import datetime
-
-    from waitress import create_server
-
-    from agent.passwords import PASSWORD_KEY
-    from tests.web.conftest import FAST_HASH
-    from web import create_app
-
+    """A running agent with a reply menu, and its web UI served."""
     agent = start_agent("sim800", menu=MENU)
-    app = create_app({"TEXTBACK_CONFIG": agent.config})
-    store = app.extensions["textback"].store
-    store.set_setting(PASSWORD_KEY, FAST_HASH, datetime.now().astimezone())
-    server = create_server(app, host="127.0.0.1", port=0, threads=4)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    yield agent, f"http://127.0.0.1:{server.effective_port}"
-    server.close()
-    thread.join(timeout=5)
-    store.close()
+    with served(agent) as url:
+        yield agent, url
 
 
 def test_a_pinned_callback_marked_booked_with_a_value_on_a_phone(web, page):  # noqa: F811
