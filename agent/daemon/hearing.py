@@ -58,10 +58,11 @@ class Hearing:
         now = self.clock.now()
         state = self.store.modem_state()
         beat = state.get("heartbeat")
-        if self.store.open_downtime_period() is None:
-            since = parse_utc(beat) if isinstance(beat, str) else now
-            self.store.open_downtime(min(since, now), "TextBack was not running" if beat else "starting up")
-        self.store.set_modem_state(now, online=False, deaf_reason="starting up", heartbeat=_iso(now))
+        with self.store.transaction() as tx:
+            if self.store.open_downtime_period() is None:
+                since = parse_utc(beat) if isinstance(beat, str) else now
+                self.store.open_downtime(min(since, now), "TextBack was not running" if beat else "starting up", tx)
+            self.store.set_modem_state(now, tx, online=False, deaf_reason="starting up", heartbeat=_iso(now))
 
     def deaf(self, reason: str) -> None:
         if not self.hearing and reason == self.reason:
@@ -102,15 +103,19 @@ class Hearing:
         while self._pending:
             kind, when, reason = self._pending[0]
             try:
-                if kind == "deaf":
-                    self.store.open_downtime(when, reason)
-                    self.store.set_modem_state(when, online=False, deaf_reason=reason, offline_since=_iso(when))
-                elif kind == "deaf-again":      # still deaf, for a (new) reason: the period goes on
-                    self.store.open_downtime(when, reason)
-                    self.store.set_modem_state(when, online=False, deaf_reason=reason)
-                else:
-                    ended = self.store.close_downtime(when)
-                    self.store.set_modem_state(when, online=True, deaf_reason="")
+                ended = None
+                with self.store.transaction() as tx:    # the period and the status page's state agree
+                    if kind == "deaf":
+                        self.store.open_downtime(when, reason, tx)
+                        self.store.set_modem_state(when, tx, online=False, deaf_reason=reason,
+                                                   offline_since=_iso(when))
+                    elif kind == "deaf-again":      # still deaf, for a (new) reason: the period goes on
+                        self.store.open_downtime(when, reason, tx)
+                        self.store.set_modem_state(when, tx, online=False, deaf_reason=reason)
+                    else:
+                        ended = self.store.close_downtime(when, tx)
+                        self.store.set_modem_state(when, tx, online=True, deaf_reason="")
+                if kind == "hearing":
                     if ended is not None:
                         started = parse_utc(ended.started_at)
                         length = self._lengths.pop(when, None)

@@ -25,7 +25,7 @@ from agent.store.reports import ReportQueries
 from agent.store.schema import migrate
 from agent.store.sessions import SessionQueries
 from agent.store.settings_table import SettingsQueries
-from agent.store.transaction import Transaction
+from agent.store.transaction import Transaction, connection_of
 from agent.store.variants import VariantQueries
 
 __all__ = ["Store"]
@@ -107,6 +107,15 @@ class Store(CallQueries, OutboxQueries, InboxQueries, OptOutQueries, Conversatio
         StorageError as for every write."""
         with self._write() as conn:
             yield Transaction(conn)
+
+    @contextmanager
+    def _write_in(self, tx: Transaction | None) -> Iterator[sqlite3.Connection]:
+        """Inside the caller's transaction when given one, else a write of its own."""
+        if tx is not None:
+            yield connection_of(tx)
+            return
+        with self._write() as conn:
+            yield conn
 
     def _rows(self, sql: str, params: tuple | dict = ()) -> list[sqlite3.Row]:
         """Rows for the store's own modules; they turn them into records before returning."""

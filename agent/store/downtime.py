@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from agent.clock import utc_iso
+from agent.store.transaction import Transaction
 
 __all__ = ["DowntimeQueries", "Downtime", "UnheardCall", "VAGUE_REASONS"]
 
@@ -39,9 +40,9 @@ class UnheardCall:
 class DowntimeQueries:
     """Mixed into Store."""
 
-    def open_downtime(self, started_at: datetime, reason: str) -> int:
+    def open_downtime(self, started_at: datetime, reason: str, tx: Transaction | None = None) -> int:
         """Start a period (or keep the one already open, updating its reason if it had none)."""
-        with self._write() as conn:
+        with self._write_in(tx) as conn:
             row = conn.execute("SELECT id, reason FROM downtime WHERE ended_at IS NULL ORDER BY id DESC LIMIT 1"
                                ).fetchone()
             if row is not None:
@@ -51,9 +52,9 @@ class DowntimeQueries:
             return conn.execute("INSERT INTO downtime (started_at, reason) VALUES (?, ?)",
                                 (utc_iso(started_at), reason)).lastrowid
 
-    def close_downtime(self, ended_at: datetime) -> Downtime | None:
+    def close_downtime(self, ended_at: datetime, tx: Transaction | None = None) -> Downtime | None:
         """End the open period; returns it (with its end), or None when none was open."""
-        with self._write() as conn:
+        with self._write_in(tx) as conn:
             row = conn.execute("SELECT id FROM downtime WHERE ended_at IS NULL ORDER BY id DESC LIMIT 1").fetchone()
             if row is None:
                 return None

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from agent.clock import utc_iso
+from agent.store.transaction import Transaction
 
 __all__ = ["ModemStateQueries"]
 
@@ -14,8 +15,8 @@ __all__ = ["ModemStateQueries"]
 class ModemStateQueries:
     """Mixed into Store."""
 
-    def set_modem_state(self, now: datetime, **values: Any) -> None:
-        with self._write() as conn:
+    def set_modem_state(self, now: datetime, tx: Transaction | None = None, **values: Any) -> None:
+        with self._write_in(tx) as conn:
             for key, value in values.items():
                 conn.execute("INSERT INTO modem_state (key, value, updated_at) VALUES (?, ?, ?)"
                              " ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
