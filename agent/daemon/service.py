@@ -24,7 +24,7 @@ from datetime import timedelta
 from agent.daemon.call_outcome import settle_pending_calls
 from agent.daemon.call_poll import CallPoll
 from agent.daemon.call_recorder import CallRecorder
-from agent.clock import Clock, SystemClock, parse_utc
+from agent.clock import AnchoredClock, Clock, SystemClock, parse_utc
 from agent.config import Config
 from agent.errors import CommandError, ModemError, ModemResetFound, ModemTimeout, SimPinRequired, StorageError
 from agent.daemon.hearing import Hearing
@@ -64,7 +64,7 @@ class Service:
                  rebind=None):
         self.config = config
         self.store = store
-        self.clock = clock or SystemClock()
+        self.clock = AnchoredClock(clock or SystemClock())   # a wall-clock step reaches us in _watch_clock
         self.jobs = JobQueue()
         # the line worker writes through its own connection, with a short busy time-out: a database
         # locked by another program holds a call in memory, never the thread that hears calls
@@ -106,7 +106,6 @@ class Service:
         self._resets = 0
         self._pin_rejected = False
         self._stale_checked = False
-        self._clock_offset = self._offset()
         self._read_missed_list = True
         self._next_sim_facts = 0.0          # IMSI, own number, call forwarding: after the first set-up
         self._storage_problem = ""
@@ -556,19 +555,16 @@ class Service:
 
     # ---- time ----------------------------------------------------------------------------------
 
-    def _offset(self) -> float:
-        return self.clock.now().timestamp() - self.clock.monotonic()
-
     def _watch_clock(self) -> None:
-        """NTP steps the wall clock (a Pi has no real-time clock): queued texts keep their delays."""
-        offset = self._offset()
-        step = offset - self._clock_offset
+        """NTP steps the wall clock (a Pi has no real-time clock): queued texts keep their delays.
+        Every thread reads self.clock, which takes up the step only here, after the move."""
+        step = self.clock.drift()
         if abs(step) < CLOCK_STEP:
-            self._clock_offset = offset
+            self.clock.anchor()          # a slow drift (NTP slewing) is taken up as it comes
             return
-        self._clock_offset = offset
-        old_now = self.clock.now() - timedelta(seconds=step)
+        old_now = self.clock.now()
         moved = self.store.shift_times(step, old_now, self.started_at)
+        self.clock.anchor()
         self.started_at += timedelta(seconds=step)
         log.warning("the wall clock stepped by %+.0f s; %d record(s) of this run moved with it", step, moved)
         self._record_state(clock_step=f"{step:+.0f} s at {self.clock.now().isoformat()}")
