@@ -87,13 +87,12 @@ class RunningAgent:
         return self.sim.sent
 
     def wait_settled(self, timeout: float = 10.0) -> None:
-        """The agent's start-up work (storage sweep, missed-calls list) is over and no AT command is
+        """The agent's start-up work (storage sweep, missed-calls list, the SIM's facts) is over and no AT command is
         in flight, so a fault lands between commands, not under one (one under a command costs that
         command's time-out; docs/modems.md)."""
         def idle() -> bool:
             link = self.service.link
-            started = any(c.upper() in ('AT+CPBS="SM"', 'AT+CPBS="MC"') for c in self.sim.commands) \
-                or self.sim.family.name == "huawei"
+            started = self.service.set_up_done.is_set()
             quiet = link is not None and link.busy_until is None and self.service.line_worker.idle()
             return started and quiet and not self.service.jobs.peek(object)
         wait_for(idle, timeout, "the agent's start-up work done")

@@ -92,6 +92,7 @@ class Service:
         self.followup_every = followup_every
         self.rebind = rebind or UsbRebind(Path(store.path).parent if store.path != ":memory:" else ".")
         self.ready = threading.Event()       # set once caller ID is on
+        self.set_up_done = threading.Event()  # the whole start-up sequence (sweep, lists, SIM facts) ran
         self.last_loop = self.clock.monotonic()
         self.started_at = self.clock.now()
         self._stopping = threading.Event()
@@ -302,6 +303,7 @@ class Service:
 
     def _set_up(self, modem: Modem) -> None:
         """The start-up sequence, at connect and whenever the modem is found reset."""
+        self.set_up_done.clear()
         self.line_worker.setting_up = True
         began = self.clock.monotonic()
         try:
@@ -342,6 +344,7 @@ class Service:
         if modem.caller_id and self.clock.monotonic() >= self._next_sim_facts:
             self._next_sim_facts = self.clock.monotonic() + SIM_FACTS_EVERY
             record_sim_facts(modem, self.store, self.clock.now())
+        self.set_up_done.set()
 
     def _pending_setup(self) -> bool:
         job = self.jobs.peek(SetUpAgain)
