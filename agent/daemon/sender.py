@@ -19,7 +19,7 @@ from agent.modem.modem import Modem
 from agent.sms.pdu import encode_submit, segment_info
 from agent.store import Message, Store
 
-__all__ = ["Sender", "DirectResult", "AUTO_KINDS", "TRANSIENT_CMS", "CMS_MEANINGS", "BACKOFF_SECONDS", "cms_meaning"]
+__all__ = ["Sender", "write_owed", "DirectResult", "AUTO_KINDS", "TRANSIENT_CMS", "CMS_MEANINGS", "BACKOFF_SECONDS", "cms_meaning"]
 
 log = logging.getLogger(__name__)
 
@@ -81,28 +81,31 @@ class DirectResult:
     error: str = ""
 
 
+def write_owed(owed: list) -> None:
+    """The writes a locked or full database refused after a send, in order, as far as it takes them."""
+    while owed:
+        try:
+            owed[0]()
+        except StorageError:
+            return
+        owed.pop(0)
+
+
 class Sender:
     """Sends at most one SMS part per call of `send_next_part`, so the agent loop reads the modem's
     lines and runs its other work between the parts of a long text and between texts."""
 
     def __init__(self, store: Store, modem: Modem, clock: Clock, backoff: tuple[float, ...] = BACKOFF_SECONDS,
-                 unsaved_optouts: set[str] | None = None):
+                 unsaved_optouts: set[str] | None = None, owed: list | None = None):
         self.unsaved_optouts: set[str] = unsaved_optouts if unsaved_optouts is not None else set()
         self.backoff = backoff
         self.store = store
         self.modem = modem
         self.clock = clock
         self.current: _InFlight | None = None
-        self.owed: list = []            # writes the database refused after a part went out
-
-    def settle_owed(self) -> None:
-        """Write what a locked or full database refused after a send (sent, part sent…), in order."""
-        while self.owed:
-            try:
-                self.owed[0]()
-            except StorageError:
-                return
-            self.owed.pop(0)
+        # writes the database refused after a part went out; the list outlives this sender (the
+        # agent hands it to the next one after a reconnect or a reset), so none is ever dropped
+        self.owed: list = owed if owed is not None else []
 
     def _after_send(self, write) -> None:
         if self.owed:
@@ -197,11 +200,14 @@ class Sender:
         return True
 
     def abandon(self, why: str) -> None:
-        """Stop with a text half sent (the agent is stopping): it may have reached the phone in part."""
-        if self.current is not None:
-            self.store.mark_ambiguous(self.current.message.id, f"{why} after {self.current.next_part} of "
-                                      f"{len(self.current.parts)} parts; not resent")
+        """Stop with a text half sent (the agent stops, the modem was lost or reset between two parts):
+        it may have reached the phone in part, so it is ambiguous, never resent. A database that
+        refuses the write leaves it owed, as after any send."""
+        flight = self.current
+        if flight is not None:
             self.current = None
+            text = f"{why} after {flight.next_part} of {len(flight.parts)} parts; not resent"
+            self._after_send(lambda: self.store.mark_ambiguous(flight.message.id, text))
 
     def send_direct(self, number: str, body: str) -> DirectResult:
         """Send a text that only exists in memory (its call could not be written to the database: a

@@ -33,7 +33,7 @@ from agent.daemon.line_worker import FreeStorage, HangUp, JobQueue, LineWorker, 
 from agent.modem.link import SerialLink
 from agent.modem.modem import Modem
 from agent.daemon.sim_facts import SIM_FACTS_EVERY, record_sim_facts
-from agent.daemon.sender import AUTO_KINDS, BACKOFF_SECONDS, Sender
+from agent.daemon.sender import AUTO_KINDS, BACKOFF_SECONDS, Sender, write_owed
 from agent.daemon.scheduler import start_jobs
 from agent.daemon.sms_storage import SmsStorage
 from agent.store import Store
@@ -72,6 +72,7 @@ class Service:
         self.line_store.set_busy_timeout(0.25)
         self.store.set_busy_timeout(MODEM_STORE_BUSY)   # never let a locked database stall the modem long
         self.unsaved_optouts: set[str] = set()      # STOPs read while the database could not take them
+        self.owed_writes: list = []                 # send records the database refused (Sender.owed)
         self.on_missed_call = on_missed_call
         self.recorder = CallRecorder(self.line_store, self.clock, on_recorded=self._recorded,
                                      unsaved_optouts=self.unsaved_optouts)
@@ -177,6 +178,7 @@ class Service:
         is ambiguous; no new send starts. Then the port is closed."""
         if self.sender is not None:
             self.sender.abandon("the agent stopped")
+        write_owed(self.owed_writes)
         self.line_worker.wait_idle(2.0)
         if self.link is not None:
             self.link.close()           # the reader stops; lines it had are in the queue
@@ -208,6 +210,7 @@ class Service:
         self._progress()
         try:
             self._watch_clock()
+            write_owed(self.owed_writes)     # records of sends made, before anything else is sent
             if self.link is None or not self.link.alive:
                 if self.link is not None:
                     self._disconnect(f"port lost: {self.link.failure}")
@@ -223,7 +226,6 @@ class Service:
             if self._send_held():
                 return
             if self.sender is not None:
-                self.sender.settle_owed()
                 if not self._stopping.is_set() and self.sender.send_next_part():
                     return
             self._housekeeping()
@@ -315,8 +317,9 @@ class Service:
         while (job := self.jobs.peek(SetUpAgain)) is not None and job.at < began:
             self.jobs.take((SetUpAgain,))
         self.line_worker.set_dialect(info.dialect)
+        self._retire_sender("the modem was set up again")
         self.sender = Sender(self.store, modem, self.clock, backoff=self.retry_backoff,
-                             unsaved_optouts=self.unsaved_optouts)
+                             unsaved_optouts=self.unsaved_optouts, owed=self.owed_writes)
         self.storage = SmsStorage(modem, self.store, self.inbound, self.clock)
         self._setup_failures = 0
         self._ping_failures = 0
@@ -368,8 +371,7 @@ class Service:
         self.ready.clear()
         self.hearing.deaf(why.split(" (")[0])
         self._record_state(last_error=why)
-        if self.sender is not None:
-            self.sender.abandon("the modem was reset")
+        self._retire_sender("the modem was reset")
         try:
             self._set_up(self.modem)
             self._read_missed_list = True
@@ -411,10 +413,18 @@ class Service:
             self.link.close()
             self._record_state(last_error=reason)
         self.hearing.deaf("TextBack stopped" if reason == "stopped" else _deaf_reason_text(reason))
+        self._retire_sender(f"the modem went offline ({reason})")
         self.link = self.modem = self.sender = self.storage = None
         self.ready.clear()
         self._read_missed_list = True
         self._next_connect = self.clock.monotonic() + RECONNECT_BACKOFF[0]
+
+    def _retire_sender(self, why: str) -> None:
+        """The sender of a link that is gone: a text it had half sent is resolved (ambiguous) and
+        the writes it still owed go on with the next sender, so no text stays 'sending'."""
+        if self.sender is not None:
+            self.sender.abandon(why)
+            self.sender = None
 
     def _record_state(self, **values) -> None:
         try:

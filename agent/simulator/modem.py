@@ -140,6 +140,7 @@ class SimulatedModem:
         # ---- timing ----
         self.hold_urcs = True             # unsolicited lines wait while a command is answered
         self.cmgs_delay = 0.0             # seconds between the PDU and +CMGS: <ref> (network)
+        self.after_submit: Callable[[Submitted], None] | None = None   # a test's fault, once an answer is out
         self.cfun_reset_delay = 0.2       # AT+CFUN=1,1 answers OK, then reboots after this
         self.power_down_seconds = 1.0     # silence after UNDER-VOLTAGE POWER DOWN
         self.resets: list[float] = []     # monotonic time of every reset
@@ -1079,6 +1080,9 @@ class SimulatedModem:
         self.submitted.append(part)
         self._assemble(part)
         self._ok(f"+CMGS: {self.reference}")
+        if self.after_submit is not None:
+            hook = self.after_submit
+            self._after.append(lambda: hook(part))
 
     def _submit_text(self, number: str, text: str) -> None:
         """Text mode: whatever followed AT+CMGS=<number> is a text to <number>."""

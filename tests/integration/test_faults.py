@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from datetime import datetime, timezone
 
 from tests.conftest import wait_for
 
@@ -180,3 +181,35 @@ def test_modem_refusing_pdu_mode_never_gets_a_blind_cmgs(start_agent, tmp_path):
         assert text.number == "+447911123456"
     finally:
         sim.stop()
+
+
+def test_modem_lost_between_the_parts_of_a_long_text_leaves_it_ambiguous_never_sending(start_agent):
+    """A three-part text; right after part 1 is answered the modem stops answering and an SMS
+    notice arrives, so the link is lost between two parts (a job or the keep-alive times out, or
+    part 2 does). The half-sent text must end ambiguous (it may have reached the phone in part),
+    never stay 'sending', and never be sent again once the modem is back."""
+    agent = start_agent("sim800", service_options=FAST)
+    agent.wait_settled()
+    sim = agent.sim
+
+    def go_quiet(part) -> None:
+        sim.after_submit = None
+        sim.mute = True
+        sim.emit('+CMTI: "SM",3')
+
+    sim.after_submit = go_quiet
+    now = datetime.now(timezone.utc)
+    body = "Thanks for calling the shop. " * 12          # 336 GSM characters: three parts
+    message_id = agent.store.queue_text(number="+447911123456", body=body, kind="owner_answer", due_at=now, now=now)
+    agent.service.wake()
+    wait_for(lambda: len(sim.submitted) >= 1, 10, "part 1 sent")
+    wait_for(lambda: agent.store.message(message_id).status not in ("queued", "sending"), 30,
+             "the half-sent text resolved")
+    sim.mute = False
+    wait_for(lambda: agent.store.modem_state().get("online") is True, 30, "modem back")
+    assert agent.store.message(message_id).status == "ambiguous"
+    later = datetime.now(timezone.utc)
+    agent.store.queue_text(number="+447911222333", body="next", kind="owner_answer", due_at=later, now=later)
+    agent.service.wake()
+    wait_for(lambda: any(p.number == "+447911222333" for p in sim.submitted), 15, "the next text out")
+    assert sum(1 for p in sim.submitted if p.number == "+447911123456") == 1     # never resent
