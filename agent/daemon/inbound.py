@@ -23,6 +23,7 @@ from agent.rules.replies import (OWNER_NOTES_PER_HOUR, RELAYS_PER_CALLER_PER_HOU
 from agent.rules.settings import Settings
 from agent.rules.vocabulary import InKind, InStatus
 from agent.sms.pdu import Deliver, PduError, StatusReport, decode_pdu
+from agent.sms.user_data import join_split_halves
 from agent.store import Store, Transaction
 
 __all__ = ["Inbound", "PARTIAL_TIMEOUT", "RELAYS_PER_CALLER_PER_HOUR", "RELAYS_PER_HOUR", "OWNER_NOTES_PER_HOUR",
@@ -169,6 +170,7 @@ class Inbound:
     def _store_whole(self, tx: Transaction, settings: Settings, sender: str, toa: int, body: str,
                      encoding: str, sent_at: datetime, part_ids: list[int], *, partial: bool, now: datetime,
                      history: bool = False) -> None:
+        body = join_split_halves(body)
         carrier = is_carrier(sender, toa)
         number = sender if carrier else (to_e164(sender, settings.country) or sender)
         history = history or sent_at < now - self.max_age
@@ -177,10 +179,17 @@ class Inbound:
                                             status=InStatus.PARTIAL if partial else InStatus.RECEIVED, sent_at=sent_at,
                                             encoding=encoding, part_ids=part_ids, now=now)
         if history:
-            # an old SIM's inbox (or a message held for days): the conversation keeps it, nothing acts on it
+            # an old SIM's inbox (or a message the network held for days): the conversation keeps it,
+            # nothing is answered or relayed; but a STOP is a STOP however late it arrives: the number
+            # is opted out at once, silently (the confirmation is due within 5 minutes or not at all)
             self.history_imported += 1
             log.info("message %d from %s sent %s is older than %s: kept as history", message_id, number,
                      sent_at.isoformat(), self.max_age)
+            if not carrier and number != settings.owner_phone and classify(body) == "stop":
+                self.unsaved_optouts.discard(number)
+                if self.store.add_optout_in(tx, number, now, body.strip()[:40]):
+                    log.info("%s opted out by a STOP sent %s (message %d); not confirmed, it is too late",
+                             number, sent_at.isoformat(), message_id)
             return
         self.replies.act(tx, settings, Received(message_id, number, body, partial, carrier), now)
 

@@ -47,6 +47,8 @@ RECONNECT_BACKOFF = (1, 2, 5, 10, 30)
 PING_EVERY = 10.0          # seconds between keep-alive checks: a silent reset is found within ~10 s
 STATUS_EVERY = 60.0
 SWEEP_EVERY = 60.0         # list the SIM's messages and close overdue partial messages
+SWEEP_RETRY = 2.0          # after a listing the modem refused: 2, 4, 8 … s, up to SWEEP_EVERY
+NO_NOTICE_SWEEP = 10.0     # a modem that takes no AT+CNMI form announces nothing: list it this often
 PING_FAILURES_BEFORE_RESET = 2
 SETUP_FAILURES_BEFORE_RESET = 3    # then the family's own reset (AT+CFUN=1,1); after more, a USB re-bind
 RESETS_BEFORE_REBIND = 2
@@ -102,6 +104,7 @@ class Service:
         self._next_ping = 0.0
         self._next_status = 0.0
         self._next_sweep = 0.0
+        self._sweep_failures = 0
         self._next_unread = 0.0
         self._ping_failures = 0
         self._setup_failures = 0
@@ -327,6 +330,8 @@ class Service:
         self._next_status = self.clock.monotonic() + 1.0
         self._next_sweep = self.clock.monotonic() + SWEEP_EVERY
         problem = ("" if modem.pdu_mode else "the modem refused PDU mode (AT+CMGF=0): texts wait; ") + \
+                  ("" if modem.cnmi else "the modem refused every new-SMS notice setting (AT+CNMI): replies "
+                   f"are found by listing the SIM every {NO_NOTICE_SWEEP:.0f} s; ") + \
                   ("" if modem.caller_id else "caller ID (AT+CLIP=1) refused by the modem")
         self._record_state(caller_id=modem.caller_id, last_error=problem.strip("; "),
                            manufacturer=info.manufacturer, model=info.model, revision=info.revision,
@@ -339,9 +344,9 @@ class Service:
         self._mark_stale_once()
         try:
             self.storage.prepare()
-            self.storage.sweep()
         except CommandError as error:
-            log.warning("could not list the SIM's stored messages (%s); relying on +CMTI", error)
+            log.warning("could not choose the SIM's message storage (%s)", error)
+        self._sweep()
         if self._read_missed_list:
             self._missed_list()
         if modem.caller_id and self.clock.monotonic() >= self._next_sim_facts:
@@ -503,8 +508,7 @@ class Service:
             self.storage.retry_unread()
             return
         if mono >= self._next_sweep and quiet and self.storage is not None:
-            self._next_sweep = mono + SWEEP_EVERY
-            self.storage.sweep()
+            self._sweep()
             self.inbound.flush_partials()
             return
         if mono >= self._next_status:
@@ -519,6 +523,22 @@ class Service:
                     self.hearing.deaf(f"no mobile network ({status.registration})")
                 else:
                     self.hearing.heard()
+
+    def _sweep(self) -> None:
+        """List the SIM's messages. One the modem refuses (SIM busy just after start-up, +CMS ERROR
+        314) is tried again within seconds, backing off, so a STOP waiting there is not left a minute;
+        a modem that sends no new-SMS notices is listed every NO_NOTICE_SWEEP."""
+        assert self.storage is not None and self.modem is not None
+        try:
+            self.storage.sweep()
+        except CommandError as error:
+            self._sweep_failures += 1
+            wait = min(SWEEP_EVERY, SWEEP_RETRY * 2 ** (self._sweep_failures - 1))
+            self._next_sweep = self.clock.monotonic() + wait
+            log.warning("could not list the SIM's stored messages (%s); again in %.0f s", error, wait)
+            return
+        self._sweep_failures = 0
+        self._next_sweep = self.clock.monotonic() + (SWEEP_EVERY if self.modem.cnmi else NO_NOTICE_SWEEP)
 
     def _follow_settings(self) -> None:
         """Settings the owner changes in the web UI (the wizard's ring-out after N rings) reach the

@@ -29,6 +29,7 @@ __all__ = ["SmsStorage", "WARN_FILL"]
 
 log = logging.getLogger(__name__)
 
+READ_TRIES = 5           # reads of one message the modem may refuse before the next listing takes it
 WARN_FILL = 0.8          # a storage this full after a sweep is something we could not free
 
 
@@ -42,6 +43,7 @@ class SmsStorage:
         self.in_use: set[str] = set()
         self.fill: dict[str, tuple[int, int]] = {}
         self.unread: list[tuple[str, int]] = []     # read, but the database refused it: read again soon
+        self._refusals: dict[tuple[str, int], int] = {}    # reads the modem refused, by message
         self._full_seen = False
 
     def prepare(self) -> None:
@@ -66,11 +68,18 @@ class SmsStorage:
             log.warning("cannot read %s (the modem will not switch to it); the sweep will list it", storage)
             return
         for _ in range(2):
-            sms = self.modem.read_message(index)
+            try:
+                sms = self.modem.read_message(index)
+            except CommandError as error:      # +CMS ERROR: 500 / 314 (SIM busy): read it again soon
+                self._read_refused(storage, index, error)
+                return
             if sms is None:        # not a real answer: the link resynchronises; ask again
                 continue
+            self._refusals.pop((storage, index), None)
             if sms is False:
                 log.info("SMS %s/%d was empty when read", storage, index)
+                if (storage, index) in self.unread:      # read and deleted meanwhile (by a listing)
+                    self.unread.remove((storage, index))
                 return
             if self.inbound.take_stored(sms.pdu, sms.stat):
                 self.modem.delete_message(index)
@@ -79,6 +88,20 @@ class SmsStorage:
             elif (storage, index) not in self.unread:
                 self.unread.append((storage, index))
             return
+
+    def _read_refused(self, storage: str, index: int, error: CommandError) -> None:
+        tries = self._refusals.get((storage, index), 0) + 1
+        if tries > READ_TRIES:
+            self._refusals.pop((storage, index), None)
+            if (storage, index) in self.unread:
+                self.unread.remove((storage, index))
+            log.warning("SMS %s/%d refused %d times (%s); the next listing of the SIM reads it", storage,
+                        index, tries - 1, error)
+            return
+        self._refusals[(storage, index)] = tries
+        if (storage, index) not in self.unread:
+            self.unread.append((storage, index))
+        log.warning("reading SMS %s/%d refused (%s); reading it again in a second", storage, index, error)
 
     def retry_unread(self) -> None:
         for storage, index in list(self.unread):

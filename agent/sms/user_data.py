@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from agent.errors import TextBackError
 
 __all__ = [
+    "join_split_halves",
     "GSM7",
     "UCS2",
     "EIGHT_BIT",
@@ -351,7 +352,8 @@ def parse_header(header: bytes) -> UserDataHeader:
 def read_user_data(encoding: str, length: int, data: bytes, has_header: bool) -> UserData:
     """Read TP-UD (data: every octet after TP-UDL): text, header, and body octets.
 
-    UCS-2 is read as UTF-16: surrogate pairs become one character, a lone half becomes U+FFFD.
+    UCS-2 is read as UTF-16: surrogate pairs become one character, a lone half becomes U+FFFD
+    (one at the edge of a part of a long text is kept until the parts are joined: join_split_halves).
     8-bit data is shown as Latin-1 in text (callers that know it is binary ignore it); body holds
     the octets after the header for 8-bit and UCS-2, and is empty for GSM-7.
     """
@@ -373,8 +375,60 @@ def read_user_data(encoding: str, length: int, data: bytes, has_header: bool) ->
         raise PduError(f"TP-UDL {length} does not fit the {len(data)} octets of user data")
     body = bytes(data[header_octets:length])
     if encoding == UCS2:
-        return UserData(body.decode("utf-16-be", "replace"), parsed, body)
+        return UserData(_ucs2_text(body, parsed.concat is not None), parsed, body)
     return UserData(body.decode("latin-1"), parsed, body)
+
+
+# A sender may cut an emoji's UTF-16 surrogate pair between two parts of a long text (gammu#95;
+# oFono joins the parts before decoding for this). A half at a part's edge is kept as a placeholder
+# in plane 15's private-use area (the code unit + SPLIT_HALF) until the parts are joined.
+SPLIT_HALF = 0xF0000
+
+
+def _ucs2_text(body: bytes, concatenated: bool) -> str:
+    units = [body[i] << 8 | body[i + 1] for i in range(0, len(body) - 1, 2)]
+    out: list[str] = []
+    i = 0
+    while i < len(units):
+        unit = units[i]
+        if 0xD800 <= unit < 0xDC00 and i + 1 < len(units) and 0xDC00 <= units[i + 1] < 0xE000:
+            out.append(chr(0x10000 + ((unit - 0xD800) << 10) + (units[i + 1] - 0xDC00)))
+            i += 2
+            continue
+        edge = (unit >= 0xDC00 and i == 0) or (unit < 0xDC00 and i == len(units) - 1)
+        if 0xD800 <= unit < 0xE000:
+            out.append(chr(SPLIT_HALF + unit) if concatenated and edge else "\ufffd")
+        else:
+            out.append(chr(unit))
+        i += 1
+    if len(body) % 2:
+        out.append("\ufffd")
+    return "".join(out)
+
+
+def join_split_halves(text: str) -> str:
+    """A joined text: the two halves of a character cut between parts become it again; a half
+    whose other half never came becomes U+FFFD."""
+    def placeholder(char: str) -> int | None:
+        unit = ord(char) - SPLIT_HALF
+        return unit if 0xD800 <= unit < 0xE000 else None
+
+    out: list[str] = []
+    i = 0
+    while i < len(text):
+        unit = placeholder(text[i])
+        if unit is None:
+            out.append(text[i])
+            i += 1
+            continue
+        low = placeholder(text[i + 1]) if i + 1 < len(text) else None
+        if unit < 0xDC00 and low is not None and low >= 0xDC00:
+            out.append(chr(0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00)))
+            i += 2
+            continue
+        out.append("\ufffd")
+        i += 1
+    return "".join(out)
 
 
 def decode_user_data(
@@ -382,7 +436,8 @@ def decode_user_data(
 ) -> tuple[str, Concat | None]:
     """Decode TP-UD (data: every octet after TP-UDL); return the text and any Concat.
 
-    UCS-2 is read as UTF-16: surrogate pairs become one character, a lone half becomes U+FFFD.
+    UCS-2 is read as UTF-16: surrogate pairs become one character, a lone half becomes U+FFFD
+    (one at the edge of a part of a long text is kept until the parts are joined: join_split_halves).
     """
     user_data = read_user_data(encoding, length, data, has_header)
     return user_data.text, user_data.header.concat
