@@ -20,7 +20,7 @@ import serial
 from agent.errors import CommandError, ModemError, ModemGone, ModemTimeout
 from agent.modem.urc import PDU_FOLLOWS, URC_PREFIXES
 
-__all__ = ["Line", "SerialLink", "decode_line", "take_lines", "timeout_for", "TIMEOUTS"]
+__all__ = ["Line", "SerialLink", "decode_line", "take_lines", "timeout_for", "answer_owns", "TIMEOUTS", "ANSWER_SHAPES"]
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +38,21 @@ TIMEOUTS: tuple[tuple[str, float], ...] = (
     ("AT+CCFC", 20.0), ("AT+CUSD", 20.0), ("AT+CLIP?", 3.0), ("AT+CNMI?", 3.0), ("AT+CMGF?", 3.0),
 )
 DEFAULT_TIMEOUT = 5.0
+
+# What the answer of a query looks like, where an unsolicited line starts with the same prefix
+# (27.007 read commands). A line of that prefix in any other shape, arriving while the query is in
+# flight, is a URC: the caller ID of a call starting during the keep-alive's AT+CLIP? is
+# `+CLIP: "07…",129,,,,0`, its answer `+CLIP: <n>,<m>` (§7.6: n 0–1, m 0–2); +CREG/+CGREG/+CEREG
+# answer `<n>,<stat>[,…]` where the URC is `<stat>[,"<lac>",…]` (§7.2, §10.1.19, §10.1.22); +CUSD?
+# answers `<n>` alone (§7.15). A query without a shape here (AT+CLCC, AT+CPMS?, AT+CPIN?) owns
+# every line of its prefix: its answer and the URC cannot be told apart by their look.
+ANSWER_SHAPES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("AT+CLIP?", re.compile(r"^\+CLIP:\s*[0-2]\s*(?:,\s*[0-2]\s*)?$")),
+    ("AT+CREG?", re.compile(r"^\+CREG:\s*\d\s*,\s*\d+\s*(?:,.*)?$")),
+    ("AT+CGREG?", re.compile(r"^\+CGREG:\s*\d\s*,\s*\d+\s*(?:,.*)?$")),
+    ("AT+CEREG?", re.compile(r"^\+CEREG:\s*\d\s*,\s*\d+\s*(?:,.*)?$")),
+    ("AT+CUSD?", re.compile(r"^\+CUSD:\s*\d\s*$")),
+)
 RESYNC_QUIET = 0.3          # seconds of silence before the marked AT of a resync
 RESYNC_WAIT = 3.0           # how long the marker's answer may take
 RESYNC_MARKER = "AT+CMEE?"  # a query whose own answer line tells its OK from a late one
@@ -82,6 +97,22 @@ def take_lines(buffer: bytearray) -> list[str]:
             lines.append(text)
 
 
+def answer_owns(command: str, text: str) -> bool:
+    """Whether a line that arrives while `command` is in flight is part of its answer. A query or
+    action (AT+CLCC, AT+CPIN?) owns the lines of its own prefix, in its answer's shape where
+    ANSWER_SHAPES gives one; a set command (AT+CLIP=1) owns none, so a +CLIP URC arriving meanwhile
+    is still a URC. Lines whose prefix is not a URC's are always the answer's (the link asks this
+    only of URC-prefixed lines)."""
+    match = _OWNER.match(command)
+    if not match or "=" in command or not text.upper().startswith(match.group(1).upper()):
+        return False
+    upper = command.upper().strip()
+    for query, shape in ANSWER_SHAPES:
+        if upper == query:
+            return bool(shape.match(text.strip()))
+    return True
+
+
 @dataclass
 class _Pending:
     command: str
@@ -92,10 +123,7 @@ class _Pending:
     prompt: threading.Event = field(default_factory=threading.Event)
 
     def owns(self, text: str) -> bool:
-        """A query or action (AT+CLCC, AT+CPIN?) owns its own prefix's lines; a set command
-        (AT+CLIP=1) owns none, so a +CLIP URC arriving meanwhile is still a URC."""
-        match = _OWNER.match(self.command)
-        return bool(match) and "=" not in self.command and text.upper().startswith(match.group(1).upper())
+        return answer_owns(self.command, text)
 
 
 def _raise_for(command: str, final: str) -> None:
