@@ -88,7 +88,8 @@ def test_picture_reply_is_a_picture_message_and_no_binary_is_relayed(start_agent
 
 def test_old_sims_inbox_is_history_and_nothing_is_sent(start_agent, tmp_path):
     """A SIM moved from the shop's old phone: read messages from 14 months ago ("Help", "Stop") and
-    the old phone's drafts. Kept as history; no HELP answer, no opt-out, no relay."""
+    the old phone's drafts. Kept as history; no HELP answer, no relay, no confirmation; the old
+    STOP still opts its number out (a STOP is never ignored, however late it is read)."""
     sim = SimulatedModem("sim800", ring_interval=0.2, link_path=tmp_path / "modem")
     old = datetime.now(timezone.utc) - timedelta(days=425)
     sim.preload(deliver_pdu("+447911555001", "Help", sent_at=old), stat=1)
@@ -102,7 +103,7 @@ def test_old_sims_inbox_is_history_and_nothing_is_sent(start_agent, tmp_path):
         wait_for(lambda: sim_is_empty(sim), 10, "the SIM emptied into the database")
         drained(agent)
         assert sim.sent == []
-        assert not agent.store.is_opted_out("+447911555002")
+        assert agent.store.is_opted_out("+447911555002") and not agent.store.is_opted_out("+447911555001")
         for number in ("+447911555001", "+447911555002", "+447911555003"):
             [message] = inbound(agent, number)
             assert message.kind == "history" and message.relay is None
