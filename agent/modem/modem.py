@@ -107,7 +107,9 @@ class Modem:
         self.sync()
         if self._tolerate("ATE0"):
             self.link.expect_no_echo = True
+        self._tolerate("ATS0=0")        # never answer a call ourselves: a saved ATS0=n (AT&W) survives power-off
         self._tolerate("AT+CMEE=1")
+        self._tolerate('AT+CSCS="GSM"')   # numbers in digits, not the UCS2 hex ModemManager may have left
         self._unlock_sim()
         info = self._identify()
         self.caller_id = self._caller_id_on()   # from here on, calls carry caller ID

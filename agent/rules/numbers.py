@@ -17,13 +17,17 @@ from dataclasses import dataclass
 import phonenumbers
 from phonenumbers import PhoneNumberType
 
-__all__ = ["CallerNumber", "caller_number", "to_e164", "valid_number", "line_kind", "pretty", "example_mobile"]
+__all__ = ["CallerNumber", "caller_number", "from_ucs2_hex", "to_e164", "valid_number", "line_kind", "pretty",
+           "example_mobile"]
 
 TOA_INTERNATIONAL = 145
 TOA_WITHHELD = 128
 # how a person writes a number: digits, a leading +, spaces, dashes, dots and brackets. Letters are
 # refused: phonenumbers would read them as keypad letters, so a typed O for 0 became a 6.
 _TYPED = re.compile(r"\+?[\d \-().]{5,25}")
+# a number printed by a modem in AT+CSCS="UCS2": four hex digits per character, each '+' (002B)
+# or a digit (0030–0039); two characters at least
+_UCS2_NUMBER = re.compile(r"(?:002[Bb]|003[0-9]){2,}")
 
 
 @dataclass(frozen=True)
@@ -33,12 +37,23 @@ class CallerNumber:
     raw: str
 
 
+def from_ucs2_hex(text: str) -> str:
+    """A number as a modem left in AT+CSCS="UCS2" prints it ("002B0034…" for "+4…", 27.007 §5.5)
+    → the number; any other text unchanged. Only a text that is wholly UCS-2 '+' and digits is
+    decoded; digits that happened to read so ("00 3x 00 3y …") would dial the international prefix
+    and then a number beginning with 0: not a caller's number."""
+    if _UCS2_NUMBER.fullmatch(text):
+        return bytes.fromhex(text).decode("utf-16-be")
+    return text
+
+
 def caller_number(raw: str, toa: int | None, validity: int | None, country: str) -> CallerNumber:
     """+CLIP number and type → E.164. Type 145 is international, 129/161 national (read with the
     business's country), 128 or an empty number is withheld. python-gsmmodem puts a '+' on every
-    number whatever its type (bug 10), so we read the type ourselves."""
+    number whatever its type (bug 10), so we read the type ourselves. A number in UCS-2 hex (a modem
+    another program left in AT+CSCS="UCS2") is decoded first; `raw` stays as the modem printed it."""
     raw = (raw or "").strip()
-    digits = re.sub(r"[^\d+]", "", raw)
+    digits = re.sub(r"[^\d+]", "", from_ucs2_hex(raw))
     if validity in (1, 2) or toa == TOA_WITHHELD or not re.search(r"\d{3,}", digits):
         return CallerNumber(None, True, raw)
     if toa == TOA_INTERNATIONAL and not digits.startswith("+"):

@@ -7,7 +7,7 @@ import pytest
 
 from agent.config import parse_config
 from agent.errors import ConfigError
-from agent.rules.numbers import caller_number, line_kind, to_e164, valid_number
+from agent.rules.numbers import caller_number, from_ucs2_hex, line_kind, to_e164, valid_number
 
 
 @pytest.mark.parametrize("typed, country, expected", [
@@ -57,3 +57,34 @@ def test_a_raw_caller_id_of_a_possible_length_is_kept():
     caller = caller_number("07700900123", 129, 0, "GB")
     assert caller.e164 == "+447700900123" == to_e164("07700 900123", "GB")
     assert line_kind(caller.e164) == "invalid"
+
+
+def ucs2(text: str) -> str:
+    """How a modem in AT+CSCS="UCS2" prints a string: four hex digits per character (27.007 §5.5)."""
+    return "".join(f"{ord(ch):04X}" for ch in text)
+
+
+@pytest.mark.parametrize("printed, toa, expected", [
+    (ucs2("+447911123456"), 145, "+447911123456"),
+    (ucs2("07911123456"), 129, "+447911123456"),
+    (ucs2("447911123456"), 145, "+447911123456"),             # international type, no '+'
+    (ucs2("+447911123456").lower(), 145, "+447911123456"),
+])
+def test_a_caller_number_in_ucs2_hex_is_decoded(printed, toa, expected):
+    caller = caller_number(printed, toa, 0, "GB")
+    assert (caller.e164, caller.withheld, caller.raw) == (expected, False, printed)
+
+
+@pytest.mark.parametrize("text", [
+    "07911123456", "+447911123456", "00447911123456",           # numbers in digits stay as they are
+    "0030",                                                     # one character's worth: not decoded
+    "0041004200430044",                                         # UCS-2 letters: not a number
+    "002B00340034003",                                          # not a multiple of four
+    "Vodafone", "",
+])
+def test_only_wholly_ucs2_digits_are_decoded(text):
+    assert from_ucs2_hex(text) == text
+
+
+def test_ucs2_hex_of_a_withheld_caller_stays_withheld():
+    assert caller_number(ucs2("+447911123456"), 145, 1, "GB").withheld
