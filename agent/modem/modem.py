@@ -19,13 +19,18 @@ from agent.modem.dialects import Dialect, detect_dialect, dialect_named
 from agent.modem.link import SerialLink
 from agent.modem.urc import fields, parse_urc
 
-__all__ = ["Modem", "ModemInfo", "StoredSms", "NetworkStatus", "signal_bars"]
+__all__ = ["Modem", "ModemInfo", "StoredSms", "NetworkStatus", "signal_bars", "cnmi_from_ranges"]
 
 log = logging.getLogger(__name__)
 
 CLIP_ATTEMPTS = 30
 CLIP_RETRY_SECONDS = 1.0
+# New-SMS notices (27.005 §3.4.1 <mode>,<mt>,<bm>,<ds>,<bfr>): +CMTI for every SMS stored (mt 1).
+# Tried in order; when all are refused the modem's own AT+CNMI=? ranges give the form, then the
+# fallbacks: a Cinterion MC75i lists (0-3),(0,1),(0,2,3),(0,2),(1) and refuses the rest with
+# +CMS ERROR: 538 (gammu/gammu#1206, #1207: bfr 1 only).
 CNMI_CHOICES = ("AT+CNMI=2,1,0,1,0", "AT+CNMI=2,1,0,2,0", "AT+CNMI=2,1,0,0,0", "AT+CNMI=1,1,0,0,0")
+CNMI_FALLBACKS = ("AT+CNMI=2,1,0,2,1", "AT+CNMI=2,1,0,0,1", "AT+CNMI=2,1")
 CALL_LIST_TIMEOUT = 3.0     # AT+CLCC reads the modem's own state: it answers at once or not at all
 
 
@@ -62,6 +67,35 @@ def signal_bars(rssi: int | None) -> int:
     if rssi is None or rssi == 99 or rssi < 2:
         return 0
     return 1 if rssi < 10 else 2 if rssi < 15 else 3 if rssi < 20 else 4
+
+
+def _ranges(group: str) -> set[int]:
+    """"0-3" / "0,2,3" / "1" (one parenthesised group of a test command's answer) → the values."""
+    values: set[int] = set()
+    for item in group.split(","):
+        low, _, high = item.strip().partition("-")
+        if low.strip().isdigit() and (not high or high.strip().isdigit()):
+            values.update(range(int(low), int(high or low) + 1))
+    return values
+
+
+def cnmi_from_ranges(answer: str) -> str | None:
+    """The AT+CNMI=? answer ("+CNMI: (0-3),(0,1),(0,2,3),(0,2),(1)") → the first form it allows:
+    <mode> 2 else 1, <mt> 1, <bm> 0, <ds> 2, 1 or 0, <bfr> 0 or 1; values the answer does not list
+    are left out. None when it allows no <mode> 1 or 2 or no <mt> 1 (no +CMTI to be had)."""
+    groups = [_ranges(group) for group in re.findall(r"\(([^)]*)\)", answer)]
+    if len(groups) < 2 or 1 not in groups[1]:
+        return None
+    mode = 2 if 2 in groups[0] else 1 if 1 in groups[0] else None
+    if mode is None:
+        return None
+    values = [mode, 1]
+    for allowed, preferred in zip(groups[2:5], ((0,), (2, 1, 0), (0, 1))):
+        choice = next((value for value in preferred if value in allowed), None)
+        if choice is None:
+            break
+        values.append(choice)
+    return "AT+CNMI=" + ",".join(str(value) for value in values)
 
 
 def _first_value(lines: list[str], prefix: str) -> str:
@@ -117,17 +151,27 @@ class Modem:
         self.pdu_mode = self._tolerate("AT+CMGF=0")
         if not self.pdu_mode:   # in text mode AT+CMGS=<n> would text the number <n>: send nothing
             log.error("the modem refused PDU mode (AT+CMGF=0): texts wait until it accepts it")
-        self.cnmi = ""
-        for choice in CNMI_CHOICES:
-            if self._tolerate(choice):
-                self.cnmi = choice
-                break
+        self.cnmi = self._new_message_notices()
         for extra in info.dialect.init:
             self._tolerate(extra)
         self._tolerate("AT+CTZU=1")     # network time into the modem's clock (NITZ), for AT+CCLK?
         self._tolerate("AT+CSSN=1,1")   # +CSSU: 0 marks a call forwarded here (27.007 §7.17), where supported
         log.info("modem ready: %s %s (%s dialect)", info.manufacturer, info.model, info.dialect.name)
         return info
+
+    def _new_message_notices(self) -> str:
+        """The first AT+CNMI form the modem takes (CNMI_CHOICES, then one built from its AT+CNMI=?
+        answer, then CNMI_FALLBACKS), or "" when it takes none: new texts are then found by the
+        storage sweep only."""
+        for choice in CNMI_CHOICES:
+            if self._tolerate(choice):
+                return choice
+        built = cnmi_from_ranges(" ".join(self._ask("AT+CNMI=?")))
+        for choice in dict.fromkeys(([built] if built else []) + list(CNMI_FALLBACKS)):
+            if choice not in CNMI_CHOICES and self._tolerate(choice):
+                return choice
+        log.warning("the modem refused every AT+CNMI form: no notice of new texts, found by the sweep only")
+        return ""
 
     def retry_pdu_mode(self) -> bool:
         if not self.pdu_mode and self._tolerate("AT+CMGF=0"):
