@@ -140,6 +140,8 @@ class SimulatedModem:
         # ---- timing ----
         self.hold_urcs = True             # unsolicited lines wait while a command is answered
         self.cmgs_delay = 0.0             # seconds between the PDU and +CMGS: <ref> (network)
+        self.auto_answer_rings = 0        # ATS0 (kept over resets, as AT&W keeps it); never answers here
+        self.charset = "IRA"              # AT+CSCS; numbers are printed as plain digits whatever it is
         self.after_submit: Callable[[Submitted], None] | None = None   # a test's fault, once an answer is out
         self.cfun_reset_delay = 0.2       # AT+CFUN=1,1 answers OK, then reboots after this
         self.power_down_seconds = 1.0     # silence after UNDER-VOLTAGE POWER DOWN
@@ -709,6 +711,24 @@ class SimulatedModem:
             return self._ok()
         if upper.startswith("AT+CMEE"):
             return self._cmee(upper)
+        if upper.startswith("ATS0"):       # V.250 §6.3.8: answer after n rings (0 = never); AT&W keeps it
+            if upper == "ATS0?":
+                return self._ok(f"{self.auto_answer_rings:03d}")
+            value = upper[5:] if upper.startswith("ATS0=") else ""
+            if not value.isdigit() or int(value) > 255:
+                return self.emit("ERROR")
+            self.auto_answer_rings = int(value)
+            return self._ok()
+        if upper.startswith("AT+CSCS"):    # 27.007 §5.5: the character set of strings (numbers too)
+            if upper == "AT+CSCS=?":
+                return self._ok('+CSCS: ("IRA","GSM","UCS2")')
+            if upper == "AT+CSCS?":
+                return self._ok(f'+CSCS: "{self.charset}"')
+            wanted = upper[8:].strip('"') if upper.startswith("AT+CSCS=") else ""
+            if wanted not in ("IRA", "GSM", "UCS2"):
+                return self.emit("+CME ERROR: 4")
+            self.charset = wanted
+            return self._ok()
         if upper.startswith("AT+CSMP"):
             return self._ok()
         if upper.startswith("AT+CMGF"):
