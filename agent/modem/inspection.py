@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from enum import IntEnum
 
 from agent.rules.forwarding import ALL_FORWARDING_OFF, OFF_CODES
+from agent.rules.numbers import from_ucs2_hex
 from agent.errors import CommandError, ModemError
 from agent.modem.modem import Modem, NetworkStatus
 from agent.modem.urc import fields
@@ -194,9 +195,7 @@ def _value(line: str, prefix: str) -> str:
 def _number(raw: str, toa: int | None) -> str:
     """A number as the modem gave it → as dialled: UCS-2 hex decoded (a modem left in AT+CSCS="UCS2"),
     stray quotes dropped, "+" added where the type says international (145) and it is missing."""
-    text = raw.strip().strip('"').strip()
-    if len(text) >= 8 and len(text) % 4 == 0 and re.fullmatch(r"(?:002[Bb]|003[0-9])+", text):
-        text = bytes.fromhex(text).decode("utf-16-be")
+    text = from_ucs2_hex(raw.strip().strip('"').strip())
     if toa == 145 and text and not text.startswith("+"):
         text = "+" + text
     return text
