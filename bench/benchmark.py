@@ -340,20 +340,39 @@ def footprint(calls: int, idle_seconds: float) -> list[Row]:
     return rows
 
 
+# Stand-ins for libraries left out: the measure of what a library costs is the process without it
+# (its shared dependencies, click or asyncio, stay if anything else needs them).
+BLOCKER = """
+import importlib.machinery, sys, types
+class _Stub(types.ModuleType):
+    def __getattr__(self, name):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return type(name, (), {"__init__": lambda self, *a, **k: None})
+class _Blocker:
+    def find_spec(self, name, path=None, target=None):
+        if any(name == b or name.startswith(b + ".") for b in BLOCKED):
+            return importlib.machinery.ModuleSpec(name, self)
+    def create_module(self, spec):
+        return _Stub(spec.name)
+    def exec_module(self, module):
+        module.__path__ = []
+sys.meta_path.insert(0, _Blocker())
+"""
+RUNNING = "import agent.cli, agent.daemon.runner, agent.daemon.service, web, waitress"
+
+
 def rss_breakdown(total: float) -> str:
-    """What the RSS is made of: fresh interpreters importing one layer more each time."""
-    steps = [("Python", "pass"),
-             ("sqlite-utils and APScheduler", "import sqlite_utils, apscheduler.schedulers.background"),
-             ("the agent's own code, pyserial, phonenumbers", "import agent.cli, agent.daemon.runner, agent.daemon.service"),
-             ("Flask, Jinja, waitress and the web UI", "import web, waitress"),
-             ("cryptography (the TLS certificate code)", "import agent.tools.certificate")]
-    parts, code, before = [], "", 0.0
-    for name, more in steps:
-        code += more + "\n"
-        after = import_rss(code)
-        parts.append(f"{name} {after - before:.1f}")
-        before = after
-    parts.append(f"threads, caches and data {total - before:.1f}")
+    """What the RSS is made of: Python alone, everything `textback run` imports, and for each
+    library what the same imports cost without it."""
+    python = import_rss("pass")
+    imported = import_rss(RUNNING)
+    parts = [f"Python {python:.1f}", f"all imports {imported - python:.1f}"]
+    for name, modules in (("sqlite-utils", ["sqlite_utils"]), ("APScheduler", ["apscheduler"]),
+                          ("Flask, Jinja, waitress", ["flask", "jinja2", "werkzeug", "waitress"])):
+        without = import_rss(f"BLOCKED = {modules!r}\n{BLOCKER}\n{RUNNING}")
+        parts.append(f"of which {name} {imported - without:.1f}")
+    parts.append(f"threads, caches and data {total - imported:.1f}")
     return "MB: " + ", ".join(parts)
 
 
