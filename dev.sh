@@ -59,10 +59,10 @@ case "$cmd" in
     echo "dev.sh: checking the layer contract (lint-imports, pyproject.toml [tool.importlinter])" >&2
     (cd "$(dirname "$0")" && "$VENV/bin/lint-imports" --no-cache) || { echo "dev.sh: the layer contract is broken (see above)." >&2; exit 1; }
     set +e
-    # three workers (pytest-xdist), a test file to a worker (its module fixtures run once): most
+    # four workers (pytest-xdist), a test file to a worker (its module fixtures run once): most
     # tests wait on a pty modem, not on the CPU, so even a 2-core machine runs them side by side;
     # the soak starts first (tests/conftest.py). TEXTBACK_TEST_WORKERS=0 runs them one by one
-    "$VENV/bin/python" -m pytest -n "${TEXTBACK_TEST_WORKERS:-3}" --dist loadscope "$@"
+    "$VENV/bin/python" -m pytest -n "${TEXTBACK_TEST_WORKERS:-4}" --dist loadscope "$@"
     rc=$?
     set -e
     if [ "$rc" = 5 ]; then

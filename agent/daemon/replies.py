@@ -36,6 +36,7 @@ OPTED_OUT = "TextBack: {caller} has opted out (STOP); your answer was not sent."
 NEEDS_PIN = "TextBack: commands need your SMS PIN first, e.g. <PIN> R 12 <your answer>. Nothing was sent."
 MENU_RELAY = "#{ref} {caller} chose {key} {label}\nReply R {ref} <answer>"
 URGENT_PREFIX = "URGENT "
+OPTED_OUT_PREFIX = "OPTED OUT: "
 ANSWER_KINDS = (OutKind.HELP, OutKind.OPTIN_CONFIRM, OutKind.OPTOUT_CONFIRM, OutKind.MENU_ANSWER)
 STRANGER = ("TextBack: {number} has never called or texted this box, so nothing was sent. "
             "Text new customers from your own phone.")
@@ -107,7 +108,7 @@ class Replies:
             if body:
                 self.store.queue_linked(tx, number=sms.number, body=body, kind=answer, now=now, reply_to=sms.id)
         if plan.relay:
-            self.relay(tx, settings, sms, now, urgent=plan.urgent, menu=plan.menu)
+            self.relay(tx, settings, sms, now, urgent=plan.urgent, menu=plan.menu, opted_out=plan.optout)
 
     def _menu_answer(self, settings: Settings, option: MenuOption | None, now: datetime) -> str | None:
         if option is None:
@@ -136,7 +137,7 @@ class Replies:
     # ---- to and from the owner --------------------------------------------------------------------
 
     def relay(self, tx: Transaction, settings: Settings, sms: Received, now: datetime, *, urgent: bool = False,
-              menu: MenuOption | None = None) -> None:
+              menu: MenuOption | None = None, opted_out: bool = False) -> None:
         """The reply to the owner's phone: "#12 07811 234567 chose 3 Call me back" for a menu choice,
         the owner_relay template otherwise; "URGENT " first when urgent (past the rate limits)."""
         refusal = relay_refusal(owner_phone=settings.owner_phone,
@@ -159,6 +160,8 @@ class Replies:
                 body = re.sub(r"\s*\((?:missed call\s*)?\)", "", body)   # "(missed call )" says nothing
         if urgent:
             body = URGENT_PREFIX + body
+        if opted_out:       # a STOP in plain words: the owner sees it, and can undo a wrong reading
+            body = OPTED_OUT_PREFIX + body
         self.store.queue_linked(tx, number=settings.owner_phone, body=body, kind=OutKind.OWNER_RELAY, now=now,
                                 reply_to=sms.id)
         self.store.set_relay(tx, sms.id, Relay.RELAYED)

@@ -47,7 +47,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["OPT_OUT_WORDS", "OPT_IN_WORDS", "HELP_WORDS", "classify", "asks_to_stop", "REFUSAL_WORDS",
+__all__ = ["OPT_OUT_WORDS", "OPT_IN_WORDS", "HELP_WORDS", "classify", "asks_to_stop", "is_bare_keyword",
+           "REFUSAL_WORDS",
            "OwnerCommand", "owner_command", "parse_urgent_words", "MAX_URGENT_WORD", "has_urgent_word"]
 
 OPT_OUT_WORDS = frozenset({"stop", "stopall", "unsubscribe", "cancel", "end", "quit", "revoke", "optout"})
@@ -134,6 +135,11 @@ def classify(text: str) -> str | None:
     if keyword is not None:
         return keyword
     return "stop" if asks_to_stop(text) else None
+
+
+def is_bare_keyword(text: str) -> bool:
+    """The whole message is a keyword ("STOP", "Unsubscribe.", "help please"), nothing more."""
+    return isinstance(text, str) and _keyword(_WORD.findall(text.casefold())) is not None
 
 
 def asks_to_stop(text: str) -> bool:

@@ -23,7 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from agent.rules.keywords import classify, has_urgent_word
+from agent.rules.keywords import classify, has_urgent_word, is_bare_keyword
 from agent.rules.menu import MenuOption, asks_for_callback, chosen_option
 from agent.rules.vocabulary import InKind, OutKind, Relay
 
@@ -83,7 +83,10 @@ def plan_reply(facts: ReplyFacts) -> ReplyPlan:
         return ReplyPlan(InKind.OWNER, owner_partial=facts.partial, owner_command=not facts.partial)
     keyword = None if facts.partial else classify(facts.body)
     if keyword == "stop":
-        return ReplyPlan(InKind.STOP, optout=True, answer=OutKind.OPTOUT_CONFIRM)
+        # a STOP in plain words ("Stop texting me, I found another plumber") also goes to the owner,
+        # marked opted out: a wrong reading silences a customer, and the owner must be able to see it
+        return ReplyPlan(InKind.STOP, optout=True, answer=OutKind.OPTOUT_CONFIRM,
+                         relay=not is_bare_keyword(facts.body))
     if keyword == "start" and facts.opted_out:
         return ReplyPlan(InKind.START, optin=True, answer=OutKind.OPTIN_CONFIRM)
     if keyword == "help":

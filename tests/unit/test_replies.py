@@ -25,6 +25,9 @@ def facts(body: str, *, number: str = CUSTOMER, partial: bool = False, carrier: 
 @pytest.mark.parametrize("given, expected", [
     (facts("STOP"), ReplyPlan(InKind.STOP, optout=True, answer=OutKind.OPTOUT_CONFIRM)),
     (facts("stop please"), ReplyPlan(InKind.STOP, optout=True, answer=OutKind.OPTOUT_CONFIRM)),
+    # STOP in plain words: opted out, confirmed, and relayed so the owner can see (and undo) it
+    (facts("Stop texting me, I found someone else"),
+     ReplyPlan(InKind.STOP, optout=True, answer=OutKind.OPTOUT_CONFIRM, relay=True)),
     (facts("START", opted_out=True), ReplyPlan(InKind.START, optin=True, answer=OutKind.OPTIN_CONFIRM)),
     (facts("START"), ReplyPlan(InKind.SMS, relay=True)),                    # not opted out: just words
     (facts("HELP"), ReplyPlan(InKind.HELP, answer=OutKind.HELP)),
