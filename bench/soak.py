@@ -796,7 +796,7 @@ class Soak:
         self.read_record()
         self.match_calls()
         self.results = [self.rule_once(), self.rule_recorded(), self.rule_stop(), self.rule_inbound(),
-                        self.rule_recovery(), self.rule_stops(), self.rule_delivered()]
+                        self.rule_recovery(), self.rule_stops(), self.rule_delivered(), self.rule_resolved()]
         sent = self.sent
         self.stats = {"missed": len(self.missed), "optout": sum(1 for s in sent if OPTOUT_MARK in s.text),
                       "owner": sum(1 for s in sent if s.number == OWNER),
@@ -969,6 +969,15 @@ class Soak:
                             f"reading {send.text[:24]!r}…")
         return Result("7. a text marked sent went to its number (no AT+CMGS taken in text mode)", not examples,
                       f"{len(claimed)} texts marked sent", examples)
+
+    def rule_resolved(self) -> Result:
+        """8. After the agent stopped (SIGTERM, which resolves a text in flight), no text is left
+        'sending': a link lost between the parts of a long text once left one so, never retried,
+        never marked ambiguous, shown to the owner as going out for ever."""
+        examples = [f"text {m['id']} to {m['number']} ({m['kind']}, created {m['created_at']}): left sending, "
+                    f"{m['parts_sent']} of {m['parts']} parts out" for m in self.out if m["status"] == "sending"]
+        return Result("8. no text is left half done (sending) once the agent has stopped", not examples,
+                      f"{len(self.out)} texts", examples)
 
     def unplanned_setups(self) -> int:
         """AT+CLIP=1 beyond the first after each agent start and each fault: set-ups (or caller-ID

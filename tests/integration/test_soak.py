@@ -30,7 +30,7 @@ RUNS = (
 SECONDS = 90
 RULES = ("1. nobody is texted twice", "2. every call while up", "3. nothing is sent after a STOP",
          "4. every inbound SMS", "5. service is back within", "6. the agent stops only when told",
-         "7. a text marked sent went to its number")
+         "7. a text marked sent went to its number", "8. no text is left half done")
 
 pytestmark = [pytest.mark.timeout(240), pytest.mark.long]
 
