@@ -70,6 +70,13 @@ def call_after_stop(agent, number: str = CALLER) -> None:
 
 # ---- a STOP the network held back --------------------------------------------------------------
 
+def honoured_before_next_call(agent, sim: SimulatedModem, seconds: float = 5) -> tuple[bool, list[str]]:
+    """Whether the STOP was honoured within `seconds`, then the caller rings: the texts they got."""
+    honoured = eventually(lambda: agent.store.is_opted_out(CALLER), seconds)
+    call_after_stop(agent)
+    return honoured, [t.text[:40] for t in missed_call_texts(sim, CALLER)]
+
+
 def test_stop_the_network_held_for_thirty_hours_is_still_honoured(start_agent):
     """The SMSC keeps a message it could not deliver and retries: for up to 72 h while the phone is
     off or out of coverage (rogers.com "Receiving text messages ... if phone is off": "stored for
@@ -125,10 +132,8 @@ def test_stop_on_a_modem_that_takes_only_its_own_cnmi_forms_is_read_at_once(star
         agent = start_agent(sim=sim)
         agent.wait_settled()
         sim.receive_sms(CALLER, "STOP")
-        honoured = eventually(lambda: agent.store.is_opted_out(CALLER), 5)
-        call_after_stop(agent)
+        honoured, sent = honoured_before_next_call(agent, sim)
         cnmi = [c for c in sim.commands if c.upper().startswith("AT+CNMI=")]
-        sent = [t.text[:40] for t in missed_call_texts(sim, CALLER)]
         assert honoured and not sent, f"STOP unread after 5 s, no +CMTI (CNMI tried: {cnmi}); texted after: {sent}"
     finally:
         sim.stop()
@@ -158,10 +163,8 @@ def test_stop_whose_first_read_fails_with_cms_500_is_read_again_soon(start_agent
         sim.failures = 1
         sim.receive_sms(CALLER, "STOP")
         wait_for(lambda: any(c.upper().startswith("AT+CMGR=") for c in sim.commands), 5, "the STOP's read tried")
-        honoured = eventually(lambda: agent.store.is_opted_out(CALLER), 5)
-        call_after_stop(agent)
+        honoured, sent = honoured_before_next_call(agent, sim)
         reads = [c for c in sim.commands if c.upper().startswith("AT+CMGR=")]
-        sent = [t.text[:40] for t in missed_call_texts(sim, CALLER)]
         assert honoured and not sent, f"STOP unread 5 s after +CMS ERROR: 500 (reads: {reads}); texted after: {sent}"
     finally:
         sim.stop()
@@ -191,10 +194,8 @@ def test_stop_waiting_on_the_sim_when_the_first_listing_meets_sim_busy_is_read_s
     try:
         agent = start_agent(sim=sim)
         agent.wait_settled()
-        honoured = eventually(lambda: agent.store.is_opted_out(CALLER), 5)
-        call_after_stop(agent)
+        honoured, sent = honoured_before_next_call(agent, sim)
         listings = [c for c in sim.commands if c.upper().startswith("AT+CMGL")]
-        sent = [t.text[:40] for t in missed_call_texts(sim, CALLER)]
         assert honoured and not sent, f"STOP on the SIM unread 5 s after start-up ({listings}); texted after: {sent}"
     finally:
         sim.stop()
