@@ -246,18 +246,62 @@ def _walk(hours: WeeklyHours, moment: datetime, tz: ZoneInfo, first_wall) -> dat
     return None
 
 
+_ALL_DAY = re.compile(r"(?:open\s*)?(?:24\s*h(?:ours?|rs?)?|24/7|all\s*day|00:00\s*-\s*24:00)")
+_TYPED_RANGE = re.compile(r"(\d{1,2})[:.](\d{2})\s*[-\u2010-\u2015]\s*(\d{1,2})[:.](\d{2})")
+
+
+def _as_range(typed: str) -> str:
+    """"9:30 – 17:00", "9.30-5.00"? → "09:30-17:00" where it reads as two clock times; else as typed."""
+    match = _TYPED_RANGE.fullmatch(typed.strip())
+    if not match:
+        return typed.strip()
+    h1, m1, h2, m2 = match.groups()
+    return f"{int(h1):02d}:{m1}-{int(h2):02d}:{m2}"
+
+
+def _twelve_hour_reading(typed: list[str], ranges: list[str]) -> str | None:
+    """A one-digit hour read on the 24-hour clock where the owner most likely meant the afternoon
+    ("9:30-5:00" would be overnight until 5 AM; "8:00-12:00, 1:00-5:00" would be 1 AM to 5 AM):
+    the question to ask, never a guess."""
+    earliest = -1
+    for written, item in zip(typed, ranges):
+        match = _TYPED_RANGE.fullmatch(written)
+        if not match:
+            return None
+        h1, m1, h2, m2 = (int(g) for g in match.groups())
+        start, end = h1 * 60 + m1, h2 * 60 + m2
+        short_start, short_end = len(match.group(1)) == 1, len(match.group(3)) == 1
+        afternoon = None
+        if short_start and start <= earliest and h1 < 12:
+            afternoon = f"{h1 + 12:02d}:{m1:02d}-{(h2 + 12 if h2 < 12 else h2):02d}:{m2:02d}"
+        elif short_end and end < start and h1 < 12 and h2 + 12 > h1:
+            afternoon = f"{h1:02d}:{m1:02d}-{h2 + 12:02d}:{m2:02d}"
+        if afternoon:
+            return (f'"{written}" reads as {item} on the 24-hour clock. For the afternoon write {afternoon}; '
+                    f'if you meant {item}, write it so, with two-digit hours.')
+        earliest = max(earliest, start)
+    return None
+
+
 def read_day(text: str) -> tuple[list[str], str | None]:
-    """One day's hours as the owner types them ("09:00-12:30, 13:30-17:00", or "closed"/empty)
-    → (the ranges, None) or (what was typed, the problem with an example)."""
+    """One day's hours as the owner types them ("09:00-12:30, 13:30-17:00", "9:30-17:00", "24h", or
+    "closed"/empty) → (the ranges, None) or (what was typed, the problem with an example)."""
     if text.strip().lower() in ("", "closed"):
         return [], None
-    ranges = [part.strip() for part in re.split(r"[,;]", text) if part.strip()]
+    if _ALL_DAY.fullmatch(text.strip().lower()):
+        return ["00:00-24:00"], None
+    typed = [part.strip() for part in re.split(r"[,;]", text) if part.strip()]
+    ranges = [_as_range(part) for part in typed]
+    problem = _twelve_hour_reading(typed, ranges)
+    if problem:
+        return typed, problem
     for item in ranges:
         try:
             parse_range(item)
         except ValueError as error:
             message = str(error)
-            return ranges, message[0].upper() + message[1:] + ". Example: 09:00-17:30; leave empty when closed."
+            return typed, (message[0].upper() + message[1:] + ". Example: 09:00-17:30, or 00:00-24:00 for "
+                           "open all day; leave empty when closed.")
     return ranges, None
 
 

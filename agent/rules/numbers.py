@@ -12,6 +12,7 @@ recorded with its number, and shown, and then skipped as "not a valid phone numb
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 import phonenumbers
@@ -81,12 +82,28 @@ def _valid(text: str, country: str | None) -> phonenumbers.PhoneNumber | None:
     return parsed if phonenumbers.is_valid_number(parsed) else None
 
 
+def as_typed(text: str) -> str:
+    """A number as pasted from a phone's contacts → as if typed: the invisible direction marks and
+    other format characters (Unicode Cf, e.g. U+202A … U+202C around a pasted number) dropped,
+    every kind of space (no-break, thin) a plain space, every kind of dash a hyphen."""
+    out = []
+    for char in text:
+        kind = unicodedata.category(char)
+        if kind == "Cf":
+            continue
+        out.append(" " if kind == "Zs" or char in "\t\n\r" else "-" if kind == "Pd" else char)
+    return "".join(out).strip()
+
+
 def valid_number(text: str, country: str) -> str | None:
     """A number a person typed (national for `country`, or +international) → E.164 when it is a real
     number we may text or relay to; None when it is not (the caller says what to write instead)."""
-    if not isinstance(text, str) or not _TYPED.fullmatch(text.strip()):
+    if not isinstance(text, str):
         return None
-    parsed = _valid(text.strip(), country)
+    text = as_typed(text)
+    if not _TYPED.fullmatch(text):
+        return None
+    parsed = _valid(text, country)
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164) if parsed else None
 
 

@@ -120,11 +120,22 @@ def _pieces(body: str) -> Iterator[tuple[str, bool]]:
         elif match.group(1) is not None:
             yield match.group(1), True
         else:
-            raise TemplateError(f'unbalanced "{token}" at character {match.start() + 1} '
-                                f"(a placeholder is written {{name}}; a literal brace {token}{token})")
+            raise TemplateError(_lone_brace(body, token, match.start()))
         position = match.end()
     if position < len(body):
         yield body[position:], False
+
+
+def _lone_brace(body: str, token: str, at: int) -> str:
+    """A lone brace, said so an owner can fix it: the placeholder it most likely began, if any."""
+    if token == "}":
+        return (f'the "}}" at character {at + 1} has no "{{" before it (a placeholder is written like '
+                f'{{business}}; to show a brace itself, write }}}})')
+    word = re.match(r"\{\s*(\w+)", body[at:])
+    close = difflib.get_close_matches(word.group(1).lower(), list(PLACEHOLDERS), n=1, cutoff=0.6) if word else []
+    hint = (f"did you mean {{{close[0]}}}?" if close
+            else "a placeholder is written like {business}; to show a brace itself, write {{")
+    return f'the "{{" at character {at + 1} is not closed ({hint})'
 
 
 def _unknown_placeholder(name: str, template: str, known: list[str]) -> TemplateError:
@@ -167,8 +178,10 @@ def check_text(label: str, body: str, known: list[str] | None = None) -> Templat
     except PduError as e:
         raise TemplateError(f"{label}: {e}") from None
     if size.parts > MAX_PARTS:
-        raise TemplateError(f"{label}: needs {size.parts} parts; at most {MAX_PARTS} "
-                            f"({size.units} {size.encoding} units with the longest placeholder values)")
+        per_sms = 153 if size.encoding == "GSM-7" else 67      # a part of a long text (23.040 §9.2.3.24.1)
+        raise TemplateError(f"{label}: too long: with the longest values filled in it comes to {size.units} "
+                            f"characters, {size.parts} SMS; keep it to {MAX_PARTS} SMS, about "
+                            f"{MAX_PARTS * per_sms} characters")
     return TemplateCheck(encoding=size.encoding, parts=size.parts, units=size.units)
 
 

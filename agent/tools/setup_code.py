@@ -32,8 +32,9 @@ def new_code() -> str:
 
 
 def normalise(typed: str) -> str:
-    """What the owner typed → the stored form: upper case, spaces and dashes ignored."""
-    chars = re.sub(r"[\s\-_.]", "", typed or "").upper()
+    """What the owner typed → the stored form: upper case; spaces, dashes of every kind (a phone
+    keyboard's en dash too) and dots ignored."""
+    chars = re.sub(r"[\s\-_.\u2010-\u2015\u2212]", "", typed or "").upper()
     return f"{chars[:_GROUP]}-{chars[_GROUP:]}" if len(chars) == 2 * _GROUP else chars
 
 

@@ -88,3 +88,11 @@ def test_only_wholly_ucs2_digits_are_decoded(text):
 
 def test_ucs2_hex_of_a_withheld_caller_stays_withheld():
     assert caller_number(ucs2("+447911123456"), 145, 1, "GB").withheld
+
+
+@pytest.mark.parametrize("pasted", ["\u202a+44 7911 123456\u202c", "07911\u00a0123456", "07911\u2009123\u2009456",
+                                    "07911\u2013123456", "\u200e07911 123456"])
+def test_a_number_pasted_from_a_phones_contacts_is_read(pasted):
+    """Contacts apps wrap a number in direction marks (U+202A … U+202C, U+200E) and use no-break or
+    thin spaces and en dashes: invisible on screen, so the owner cannot see what to fix."""
+    assert valid_number(pasted, "GB") == "+447911123456"
