@@ -166,6 +166,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from web import variants as variant_pages
     from web.host_check import allowed_names, check_host
     from web.input_check import refuse_nul
+    from web.page_address import init_app as page_address_init
 
     names = allowed_names(config)
     app.before_request(lambda: check_host(config, names))     # first: a foreign Host gets 400, nothing else
@@ -173,6 +174,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.before_request(refuse_nul)
     csrf.init_app(app)
     auth.init_app(app)
+    page_address_init(app)
     for blueprint in (inbox.bp, calls.bp, settings_pages.bp, optouts.bp, status.bp, unheard.bp, export.bp,
                       first_run.bp, wizard.bp, live.bp, account.bp, menu.bp):
         app.register_blueprint(blueprint)

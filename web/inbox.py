@@ -14,18 +14,20 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 
 from agent.sms.pdu import PduError, segment_info
 from agent.rules.policy import SKIP_REASONS
 from agent.rules.vocabulary import Outcome
 from agent.store import PageCursor
 from web import PAGE_SIZE, shop_settings, web_context
+from web import single_use
 
 __all__ = ["bp", "STATUS_WORDS", "KIND_WORDS", "OUTCOME_WORDS", "AMBIGUOUS_EXPLAINED", "MAX_REPLY_PARTS",
            "MAX_VALUE", "page_number", "parse_value"]
 
 bp = Blueprint("inbox", __name__)
+bp.record_once(lambda state: state.app.extensions.setdefault("textback.reply_tokens", single_use.SingleUseTokens()))
 
 MAX_REPLY_PARTS = 6
 E164 = re.compile(r"\+[1-9]\d{5,14}")
@@ -135,7 +137,7 @@ def _render_conversation(number: str, reply: str = "", error: str | None = None,
         truncated=len(messages) >= 200 or len(calls) >= 100,
         mark=store.conversation_mark(number), reply_marks=store.reply_marks(number),
         tags=store.conversation_tags(number), outcome_words=OUTCOME_WORDS, outcome_error=outcome_error,
-        value=value,
+        value=value, once_field=single_use.FIELD, once=single_use.SingleUseTokens.fresh(),
     ), status
 
 
@@ -169,15 +171,22 @@ def _reply_problem(number: str, body: str) -> str | None:
 
 @bp.route("/conversation/<number>/reply", methods=["POST"])
 def reply(number: str):
-    """Queue the owner's reply to go out from the shop's number now."""
+    """Queue the owner's reply to go out from the shop's number now, once per form: the same form
+    sent again (a double tap) queues nothing and lands where the first went."""
     number = _checked_number(number)
     body = request.form.get("body", "").replace("\r\n", "\n").strip()
-    problem = _reply_problem(number, body)
-    if problem:
-        return _render_conversation(number, reply=body, error=problem, status=400)
-    context = web_context()
-    now = context.clock.now()
-    context.store.queue_text(number=number, body=body, kind="reply", due_at=now, now=now)
+    tokens: single_use.SingleUseTokens = current_app.extensions["textback.reply_tokens"]
+    with tokens.use(request.form.get(single_use.FIELD, "")) as use:
+        if use.already_spent:
+            flash("That reply was already queued once; it was not queued again.")
+            return redirect(url_for("inbox.conversation", number=number) + "#latest")
+        problem = _reply_problem(number, body)
+        if problem:
+            return _render_conversation(number, reply=body, error=problem, status=400)
+        context = web_context()
+        now = context.clock.now()
+        context.store.queue_text(number=number, body=body, kind="reply", due_at=now, now=now)
+        use.spend()
     flash("Reply queued. It goes out from the shop's number in a few seconds.")
     return redirect(url_for("inbox.conversation", number=number) + "#latest")
 
