@@ -229,8 +229,10 @@ def hours():
         tz = ZoneInfo(settings.timezone)
         week_hours = parse_hours(settings.hours, settings.holidays)
         now = context.clock.now()
-        if not any(week_hours.days):
+        if not settings.has_hours:
             summary = "No opening hours set: every caller gets the \u201cwhile open\u201d text."
+        elif not any(week_hours.days):
+            summary = "Closed all week: every caller gets the closed text (\u201cwhile closed\u201d)."
         elif is_open(week_hours, now, tz):
             summary = "Open now."
         else:
