@@ -10,6 +10,7 @@ from agent.store import PageCursor
 from agent.store.calls import CALL_OUTCOMES
 from web import PAGE_SIZE, local_time, shop_settings, web_context
 from web.inbox import page_number
+from web.typed_number import example_words
 
 __all__ = ["bp", "call_outcome", "FILTERS"]
 
@@ -58,7 +59,7 @@ def calls():
         number = to_e164(number_text, shop_settings().country)
         if number is None:
             number_error = (f'"{number_text}" is not a phone number we can read. Write it like '
-                            "07700 900123 or +44 7700 900123.")
+                            f"{example_words(shop_settings().country)}.")
     before = PageCursor.parse(request.args.get("before"))
     if before is None:
         page = 1

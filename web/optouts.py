@@ -10,7 +10,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from agent.rules.numbers import pretty
 from web import PAGE_SIZE, shop_settings, web_context
 from web.inbox import page_number
-from web.settings import read_number
+from web.typed_number import read_number
 
 __all__ = ["bp"]
 
@@ -37,7 +37,7 @@ def add_optout():
     typed = request.form.get("number", "").strip()
     if not typed:
         return _page(typed, "Type the number to opt out.", 400)
-    number, error = read_number(typed)
+    number, error = read_number(typed, shop_settings().country)
     if error:
         return _page(typed, error, 400)
     if context.store.add_optout(number, context.clock.now(), keyword="", source="web"):

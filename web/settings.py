@@ -19,15 +19,16 @@ from agent.config import DAYS, SCHEMA
 from agent.errors import TemplateError
 from agent.rules.gallery import CASES, GALLERY, KINDS, MENU_SAMPLE, GalleryEntry, gallery_entry
 from agent.rules.hours import describe_next_open, is_open, next_close_time, parse_hours, read_day
-from agent.rules.numbers import example_mobile, pretty, valid_number
+from agent.rules.numbers import example_mobile, pretty
 from agent.rules.settings import Settings
 from agent.rules.template_checks import TemplateWarning, template_warnings
 from agent.rules.templates import (DEFAULT_TEMPLATES, PLACEHOLDERS, SAMPLE_VALUES, TEMPLATE_EXTRA_PLACEHOLDERS,
                                    check_template, placeholder_values, render)
 from agent.sms.pdu import PduError, segment_info
 from web import shop_settings, web_context
+from web.typed_number import read_mobile, read_number
 
-__all__ = ["bp", "TEMPLATE_LABELS", "DAY_NAMES", "read_number"]
+__all__ = ["bp", "TEMPLATE_LABELS", "DAY_NAMES"]
 
 bp = Blueprint("settings", __name__)
 
@@ -43,14 +44,6 @@ TEMPLATE_LABELS: dict[str, str] = {
 DAY_NAMES = dict(zip(DAYS, ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")))
 RULE_FIELDS = {"delay_seconds": ("rules", "delay_seconds"), "dedup_hours": ("rules", "dedup_hours"),
                "max_late_minutes": ("rules", "max_late_minutes"), "followup_hours": ("rules", "followup_hours")}
-
-
-def read_number(text: str) -> tuple[str | None, str | None]:
-    """A typed phone number → (E.164, None), or (None, what is wrong)."""
-    number = valid_number(text, shop_settings().country)
-    if number is None:
-        return None, f'"{text}" is not a phone number we can read. Write it like 07700 900123 or +44 7700 900123.'
-    return number, None
 
 
 # ---- templates ---------------------------------------------------------------------------
@@ -278,7 +271,7 @@ def rules():
     typed["owner_phone"] = request.form.get("owner_phone", "").strip()
     values["owner_phone"] = ""
     if typed["owner_phone"]:
-        values["owner_phone"], error = read_number(typed["owner_phone"])
+        values["owner_phone"], error = read_mobile(typed["owner_phone"], settings.country)
         if error:
             errors["owner_phone"] = error
     if errors:
@@ -295,7 +288,8 @@ def add_exclusion():
     """Put a number on the never-text list (suppliers, family, the landlord…)."""
     context = web_context()
     typed = {"ex_number": request.form.get("number", "").strip(), "ex_label": request.form.get("label", "").strip()}
-    number, error = read_number(typed["ex_number"]) if typed["ex_number"] else (None, "Type the number to add.")
+    number, error = (read_number(typed["ex_number"], shop_settings().country) if typed["ex_number"]
+                     else (None, "Type the number to add."))
     if error is None and len(typed["ex_label"]) > 60:
         error = "Keep the note to 60 characters or fewer."
     if error:

@@ -17,7 +17,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from agent.config import DAYS
 from agent.errors import TemplateError
 from agent.rules.hours import next_close_time, parse_hours, read_day
-from agent.rules.numbers import pretty, to_e164
+from agent.rules.numbers import example_mobile, pretty, to_e164
 from agent.rules.templates import SAMPLE_VALUES, check_template, placeholder_values, render
 from agent.sms.pdu import PduError, segment_info
 from web import shop_settings, web_context
@@ -25,6 +25,7 @@ from web.account import certificate_facts
 from web.line_setup import LINE_MODES, RING_OUT_CHOICES, forwarding_codes
 from web.live import next_call_view
 from web.place_suggestion import PROVIDERS_FILE, country_names, suggest, zones_for
+from web.typed_number import read_mobile, read_number
 
 __all__ = ["bp", "STEPS", "TITLES", "MAX_NAME"]
 
@@ -141,26 +142,21 @@ def _hours(posted: bool):
 
 
 def _owner(posted: bool):
-    from web.settings import read_number
-
     settings = shop_settings()
     typed = pretty(settings.owner_phone, settings.country) if settings.owner_phone else ""
     error = None
     if posted:
         typed = request.form.get("owner_phone", "").strip()
-        number, error = read_number(typed) if typed else (None, "Type your mobile number, or skip this step.")
-        if number and phonenumbers.number_type(phonenumbers.parse(number)) not in (
-                phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE):
-            error = "That is not a mobile number: the box texts you there, so it must be a mobile."
+        number, error = (read_mobile(typed, settings.country) if typed
+                         else (None, "Type your mobile number, or skip this step."))
         if not error:
             _save(owner_phone=number)
             return _next("owner")
-    return _page("owner", 400 if error else 200, typed=typed, error=error)
+    return _page("owner", 400 if error else 200, typed=typed, error=error,
+                 example=pretty(example_mobile(settings.country), settings.country))
 
 
 def _line(posted: bool):
-    from web.settings import read_number
-
     context = web_context()
     values = context.store.setting_values()
     own_number = str(context.store.modem_state().get("own_number") or "")
@@ -182,7 +178,7 @@ def _line(posted: bool):
         if typed_box and own_number and to_e164(typed_box, shop_settings().country) == own_number:
             box = own_number          # as the SIM gave it, even where phonenumbers does not know the range
         elif typed_box:
-            box, error = read_number(typed_box)
+            box, error = read_number(typed_box, shop_settings().country)
             if error:
                 errors["box_number"] = error
         elif mode == "forwarded":
@@ -195,7 +191,8 @@ def _line(posted: bool):
             return _next("line")
     return _page("line", 400 if errors else 200, modes=LINE_MODES, mode=mode, rings=rings,
                  ring_choices=RING_OUT_CHOICES, typed_box=typed_box, from_sim=bool(own_number) and box == own_number,
-                 codes=forwarding_codes(box) if box else (), errors=errors)
+                 codes=forwarding_codes(box) if box else (), errors=errors,
+                 example=pretty(example_mobile(shop_settings().country), shop_settings().country))
 
 
 def _preview_values() -> dict[str, str]:
