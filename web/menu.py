@@ -12,7 +12,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from agent.rules.keywords import parse_urgent_words
 from agent.rules.menu import MAX_LABEL, MAX_OPTIONS, parse_menu_options, squeeze
-from web import shop_settings, web_context
+from web import form_stamp, shop_settings, web_context
 
 __all__ = ["bp", "FIELD_WORDS"]
 
@@ -29,10 +29,23 @@ def _typed_rows(options) -> list[dict[str, str]]:
     return rows + [{"key": "", "label": "", "reply": ""} for _ in range(MAX_OPTIONS - len(rows))]
 
 
+def _saved(settings) -> dict[str, object]:
+    return {"menu_options": settings.menu_options, "urgent_words": settings.urgent_words}
+
+
 def _page(rows: list[dict[str, str]], urgent: str, errors: dict[str, str], status: int = 200,
-          option_errors: dict[int, tuple[str, str]] | None = None):
+          option_errors: dict[int, tuple[str, str]] | None = None, conflict: bool = False):
+    settings = shop_settings()
+    saved_rows, saved_urgent = _typed_rows(settings.menu_options), ", ".join(settings.urgent_words)
+    saved_now = {}
+    if conflict:
+        saved_now = {n: saved for n, (saved, typed) in enumerate(zip(saved_rows, rows), start=1) if saved != typed}
+        if saved_urgent != urgent.strip():
+            saved_now["urgent"] = saved_urgent
     return render_template("menu.html", rows=rows, urgent=urgent, errors=errors, max_label=MAX_LABEL,
-                           option_errors=option_errors or {}), status
+                           option_errors=option_errors or {}, saved_now=saved_now,
+                           conflict=form_stamp.CHANGED_ELSEWHERE if conflict else "",
+                           as_of=form_stamp.stamp(_saved(settings)), as_of_field=form_stamp.FIELD), status
 
 
 def _in_page_words(message: str) -> tuple[str, str]:
@@ -83,7 +96,8 @@ def _option_errors(rows: list[dict[str, str]]) -> dict[int, tuple[str, str]]:
 
 @bp.route("/menu", methods=["GET", "POST"])
 def menu():
-    """The options a caller can reply with, and the urgent words."""
+    """The options a caller can reply with, and the urgent words. A form opened before another
+    window saved the menu is not saved over it (409, both shown)."""
     settings = shop_settings()
     if request.method == "GET":
         return _page(_typed_rows(settings.menu_options), ", ".join(settings.urgent_words), {})
@@ -102,8 +116,9 @@ def menu():
         words = parse_urgent_words([word for word in urgent.replace(",", " ").split() if word])
     except ValueError as error:
         errors["urgent"] = str(error)[0].upper() + str(error)[1:] + "."
-    if errors or option_errors:
-        return _page(rows, urgent, errors, 400, option_errors)
+    conflict = form_stamp.is_stale(request.form.get(form_stamp.FIELD), _saved(settings))
+    if errors or option_errors or conflict:
+        return _page(rows, urgent, errors, 400 if errors or option_errors else 409, option_errors, conflict)
     context = web_context()
     now = context.clock.now()
     context.store.set_setting("menu_options", options, now)

@@ -25,7 +25,7 @@ from agent.rules.template_checks import TemplateWarning, template_warnings
 from agent.rules.templates import (DEFAULT_TEMPLATES, PLACEHOLDERS, SAMPLE_VALUES, TEMPLATE_EXTRA_PLACEHOLDERS,
                                    check_template, placeholder_values, render)
 from agent.sms.pdu import PduError, segment_info
-from web import shop_settings, web_context
+from web import form_stamp, shop_settings, web_context
 from web.typed_number import read_mobile, read_number
 
 __all__ = ["bp", "TEMPLATE_LABELS", "DAY_NAMES"]
@@ -191,14 +191,26 @@ def _read_holidays(text: str) -> tuple[list[str], str | None]:
     return sorted(set(items)), None
 
 
-@bp.route("/hours", methods=["GET", "POST"])
-def hours():
-    """Opening hours per weekday (in the shop's time zone) and holidays (closed all day)."""
-    context = web_context()
-    settings = shop_settings()
+def _hours_saved(settings: Settings) -> dict[str, object]:
+    return {"hours": settings.hours, "hours_set": settings.hours_set, "holidays": settings.holidays}
+
+
+def _hours_as_typed(settings: Settings) -> dict[str, str]:
     typed = {day: ", ".join(settings.hours.get(day, ())) for day in DAYS}
     typed["holidays"] = "\n".join(settings.holidays)
+    return typed
+
+
+@bp.route("/hours", methods=["GET", "POST"])
+def hours():
+    """Opening hours per weekday (in the shop's time zone) and holidays (closed all day). A form
+    opened before another window saved the hours is not saved over them (409, both shown)."""
+    context = web_context()
+    settings = shop_settings()
+    saved = _hours_as_typed(settings)
+    typed = dict(saved)
     errors: dict[str, str] = {}
+    conflict = False
     if request.method == "POST":
         week: dict[str, list[str]] = {}
         for day in DAYS:
@@ -210,7 +222,8 @@ def hours():
         holidays, error = _read_holidays(typed["holidays"])
         if error:
             errors["holidays"] = error
-        if not errors:
+        conflict = form_stamp.is_stale(request.form.get(form_stamp.FIELD), _hours_saved(settings))
+        if not errors and not conflict:
             now = context.clock.now()
             context.store.set_setting("hours", week, now)
             context.store.set_setting("hours_set", True, now)
@@ -230,8 +243,12 @@ def hours():
             summary = "Open now."
         else:
             summary = f"Closed now. Opens {describe_next_open(week_hours, now, tz)}."
+    differs = {key: saved[key] for key in saved if conflict and saved[key].strip() != typed[key].strip()}
+    status = 400 if errors else 409 if conflict else 200
     return render_template("hours.html", typed=typed, errors=errors, day_names=DAY_NAMES, summary=summary,
-                           timezone=settings.timezone), 400 if errors else 200
+                           timezone=settings.timezone, conflict=form_stamp.CHANGED_ELSEWHERE if conflict else "",
+                           saved_now=differs, as_of=form_stamp.stamp(_hours_saved(settings)),
+                           as_of_field=form_stamp.FIELD), status
 
 
 # ---- rules and the never-text list -------------------------------------------------------
@@ -247,18 +264,32 @@ def _read_whole_number(key: str, text: str) -> tuple[int | None, str | None]:
         return None, message[0].upper() + message[1:] + "."
 
 
-def _rules_page(typed: dict[str, str], errors: dict[str, str], status: int = 200):
-    store = web_context().store
-    return render_template("rules.html", typed=typed, errors=errors, exclusions=store.exclusions()), status
+def _rules_saved(settings: Settings) -> dict[str, object]:
+    return {key: getattr(settings, key) for key in (*RULE_FIELDS, "owner_phone")}
+
+
+def _rules_as_typed(settings: Settings) -> dict[str, str]:
+    typed = {key: str(getattr(settings, key)) for key in RULE_FIELDS}
+    typed["owner_phone"] = pretty(settings.owner_phone, settings.country) if settings.owner_phone else ""
+    return typed
+
+
+def _rules_page(typed: dict[str, str], errors: dict[str, str], status: int = 200, conflict: bool = False):
+    settings = shop_settings()
+    saved = _rules_as_typed(settings)
+    differs = {key: saved[key] for key in saved if conflict and saved[key] != typed.get(key, "").strip()}
+    return render_template("rules.html", typed=typed, errors=errors, exclusions=web_context().store.exclusions(),
+                           conflict=form_stamp.CHANGED_ELSEWHERE if conflict else "", saved_now=differs,
+                           as_of=form_stamp.stamp(_rules_saved(settings)), as_of_field=form_stamp.FIELD), status
 
 
 @bp.route("/rules", methods=["GET", "POST"])
 def rules():
-    """Delay before texting, the once-per-caller window, how late a text may go, the owner's phone."""
+    """Delay before texting, the once-per-caller window, how late a text may go, the owner's phone.
+    A form opened before another window saved the rules is not saved over them (409, both shown)."""
     context = web_context()
     settings = shop_settings()
-    typed = {key: str(getattr(settings, key)) for key in RULE_FIELDS}
-    typed["owner_phone"] = pretty(settings.owner_phone, settings.country) if settings.owner_phone else ""
+    typed = _rules_as_typed(settings)
     if request.method == "GET":
         return _rules_page(typed, {})
     errors: dict[str, str] = {}
@@ -274,8 +305,9 @@ def rules():
         values["owner_phone"], error = read_mobile(typed["owner_phone"], settings.country)
         if error:
             errors["owner_phone"] = error
-    if errors:
-        return _rules_page(typed, errors, 400)
+    conflict = form_stamp.is_stale(request.form.get(form_stamp.FIELD), _rules_saved(settings))
+    if errors or conflict:
+        return _rules_page(typed, errors, 400 if errors else 409, conflict)
     now = context.clock.now()
     for key, value in values.items():
         context.store.set_setting(key, value, now)
@@ -293,9 +325,7 @@ def add_exclusion():
     if error is None and len(typed["ex_label"]) > 60:
         error = "Keep the note to 60 characters or fewer."
     if error:
-        settings = shop_settings()
-        typed.update({key: str(getattr(settings, key)) for key in RULE_FIELDS})
-        typed["owner_phone"] = pretty(settings.owner_phone, settings.country) if settings.owner_phone else ""
+        typed.update(_rules_as_typed(shop_settings()))
         return _rules_page(typed, {"ex_number": error}, 400)
     context.store.add_exclusion(number, typed["ex_label"], context.clock.now())
     flash(f"{pretty(number, shop_settings().country)} will never be texted.")

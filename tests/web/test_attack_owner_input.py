@@ -160,12 +160,13 @@ def test_a_week_saved_all_closed_says_closed_and_the_next_caller_gets_the_closed
 def test_a_second_tab_saving_an_older_hours_form_does_not_undo_the_first(owner, store):
     """Hours open in two tabs: Monday changed and saved in one, then Tuesday in the other (still
     showing the old Monday). Monday's change must survive, or the second save must say why not."""
-    token = owner.token("/hours")
-    shown = {day: ", ".join(_stored_hours(store)[day]) for day in DAYS}           # both tabs show this
-    first = owner.client.post("/hours", data={**shown, "mon": "10:00-16:00", "holidays": "", "csrf_token": token})
+    page = owner.client.get("/hours").get_data(as_text=True)                      # both tabs show this page:
+    hidden = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page))   # its hidden fields
+    shown = {day: ", ".join(_stored_hours(store)[day]) for day in DAYS}           # and these hours
+    first = owner.client.post("/hours", data={**hidden, **shown, "mon": "10:00-16:00", "holidays": ""})
     assert first.status_code == 302
 
-    second = owner.client.post("/hours", data={**shown, "tue": "closed", "holidays": "", "csrf_token": token})
+    second = owner.client.post("/hours", data={**hidden, **shown, "tue": "closed", "holidays": ""})
 
     monday = _stored_hours(store)["mon"]
     if second.status_code == 302:
@@ -173,6 +174,37 @@ def test_a_second_tab_saving_an_older_hours_form_does_not_undo_the_first(owner, 
             f"the second tab's save put Monday back to {monday} without a word: the first tab's change is lost")
     else:
         assert second.status_code in (400, 409) and "changed" in second.get_data(as_text=True).lower()
+
+
+@pytest.mark.parametrize("path, first, second, kept, saved_now", [
+    ("/hours", {"mon": "10:00-16:00"}, {"tue": "closed"}, ("tue", "closed"), "10:00-16:00"),
+    ("/rules", {"delay_seconds": "30"}, {"dedup_hours": "48"}, ("dedup_hours", "48"), "30 seconds"),
+    ("/menu", {"key-1": "1", "label-1": "Book", "reply-1": "{business}: which day?"},
+     {"urgent": "FLOOD"}, ("urgent", "FLOOD"), "1 Book: {business}: which day?"),
+], ids=["hours", "rules", "menu"])
+def test_a_stale_save_is_refused_keeping_what_was_typed_and_showing_what_is_saved(owner, store, path, first, second,
+                                                                                   kept, saved_now):
+    """The same page open in two windows: the later save of the older page saves nothing (409), says
+    so, keeps what was typed, shows what is saved now; saving that page again then goes through."""
+    page = owner.client.get(path).get_data(as_text=True)
+    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page))
+    fields.update({name: html.unescape(value) for name, value in
+                   re.findall(r'<input id="[^"]+" name="([^"]+)"[^>]*?value="([^"]*)"', page, re.S)})
+    fields.update({name: html.unescape(value) for name, value in
+                   re.findall(r'<textarea id="[^"]+" name="([^"]+)"[^>]*>(.*?)</textarea>', page, re.S)})
+    assert owner.client.post(path, data={**fields, **first}).status_code == 302
+    before = store.setting_values()
+
+    stale = owner.client.post(path, data={**fields, **second})
+    assert stale.status_code == 409
+    assert "changed in another window" in _text(re.search(r'id="conflict"[^>]*>(.*?)</p>',
+                                                           stale.get_data(as_text=True), re.S).group(1))
+    assert _input_value(stale, kept[0]) == kept[1]
+    assert saved_now in _text(stale.get_data(as_text=True))
+    assert store.setting_values() == before
+
+    again = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', stale.get_data(as_text=True)))
+    assert owner.client.post(path, data={**fields, **second, **again}).status_code == 302
 
 
 # ---- phone numbers -----------------------------------------------------------------------
