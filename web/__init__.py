@@ -163,6 +163,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     from web import (account, auth, calls, csrf, export, first_run, inbox, live, menu, optouts,
                      settings as settings_pages, status, unheard, wizard)
+    from web import unsaved_forms
     from web import variants as variant_pages
     from web.host_check import allowed_names, check_host
     from web.input_check import refuse_nul
@@ -175,6 +176,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     auth.init_app(app)
     page_address_init(app)
+    unsaved_forms.init_app(app)
     for blueprint in (inbox.bp, calls.bp, settings_pages.bp, optouts.bp, status.bp, unheard.bp, export.bp,
                       first_run.bp, wizard.bp, live.bp, account.bp, menu.bp):
         app.register_blueprint(blueprint)

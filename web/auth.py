@@ -11,10 +11,11 @@ from __future__ import annotations
 import math
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, flash, jsonify, redirect, render_template, request, session, url_for
 
 from agent.passwords import stored_hash, verify_password
-from web import owner_session, web_context
+from web import owner_session, unsaved_forms, web_context
+from web.page_address import page_url_for
 
 __all__ = ["bp", "init_app", "safe_next", "MAX_FAILURES", "WINDOW_SECONDS", "wait_words"]
 
@@ -60,6 +61,11 @@ def _gate():
     if owner_session.current(password_hash, touch=request.endpoint not in _QUIET) is None:
         if request.endpoint in _QUIET:
             return jsonify(error="logged out"), 401
+        if request.method == "POST":        # typed while the login ran out: kept until logged in again
+            form = unsaved_forms.from_request()
+            if form is not None:
+                unsaved_forms.keep(form)
+            return redirect(url_for("auth.login", next=page_url_for(request.path) or None))
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
     return None
 
@@ -81,7 +87,11 @@ def login():
         return render_template("login.html", next_page=next_page,
                                error="That password is not right. Check it and try again."), 401
     context.store.clear_attempts("password", address)
+    waiting = session.get(unsaved_forms.SESSION_KEY)
     owner_session.start(password_hash)
+    if waiting and unsaved_forms.waiting_id(waiting):
+        session[unsaved_forms.SESSION_KEY] = waiting
+        return redirect(url_for("unsaved_forms.show"))
     return redirect(safe_next(next_page))
 
 

@@ -483,6 +483,48 @@ def test_a_session_that_ended_mid_form_keeps_the_text_or_says_it_was_not_saved(o
                                for page, body in zip(seen, pages)))
 
 
+@pytest.mark.parametrize("how", ["idle-a-week", "logged-in-again-in-another-tab"])
+def test_a_form_that_could_not_be_saved_comes_back_and_saves_with_one_tap(owner, store, clock, how):
+    """What the owner typed is shown again (after logging in, when the login had ended) with a
+    button that saves it; nothing is saved before that tap, and a password is never kept."""
+    token = owner.token("/templates")
+    typed = "{business}: on a job, back within the hour. Reply STOP to opt out."
+    before = store.templates()["missed_open"]
+    clock.current = NOW + timedelta(days=8)
+    if how == "logged-in-again-in-another-tab":
+        assert owner.login().status_code == 302
+    response = owner.client.post("/templates", data={"name": "missed_open", "body": typed, "action": "save",
+                                                     "csrf_token": token})
+    if how == "idle-a-week":
+        assert response.status_code == 302 and response.location.startswith("/login")
+        login_page = owner.client.get(response.location)
+        assert "not saved" in _text(login_page.get_data(as_text=True))
+        response = owner.client.post("/login", data={"password": PASSWORD, "csrf_token": owner.token("/login")})
+        assert response.status_code == 302 and response.location == "/unsaved"
+        response = owner.client.get("/unsaved")
+    page = response.get_data(as_text=True)
+    assert "Your changes were not saved" in _text(page) and typed in html.unescape(page)
+    assert store.templates()["missed_open"] == before
+
+    form = page[page.index('<form method="post" action="/templates"'):]
+    fields = {name: html.unescape(value) for name, value in
+              re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form[:form.index("</form>")])}
+    saved = owner.client.post("/templates", data=fields)
+    assert saved.status_code == 302 and store.templates()["missed_open"] == typed
+    assert owner.client.get("/unsaved").location == "/"            # offered once
+
+
+def test_a_password_form_sent_after_the_login_ended_is_not_kept(owner, store, clock):
+    token = owner.token("/account")
+    clock.current = NOW + timedelta(days=8)
+    response = owner.client.post("/wizard/shop", data={"business_name": "Joe's", "password": "hunter2 secret",
+                                                       "action": "save", "csrf_token": token})
+    assert response.status_code == 302
+    owner.client.post("/login", data={"password": PASSWORD, "csrf_token": owner.token("/login")})
+    page = owner.client.get("/unsaved").get_data(as_text=True)
+    assert "hunter2" not in page and "Save it now" not in page and "Joe&#39;s" in page
+
+
 # ---- on a phone (Debian's chromium, 390 px) ----------------------------------------------
 
 CHROMIUM = Path("/usr/bin/chromium")
