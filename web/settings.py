@@ -21,11 +21,11 @@ from agent.rules.gallery import CASES, GALLERY, KINDS, MENU_SAMPLE, GalleryEntry
 from agent.rules.hours import describe_next_open, is_open, next_close_time, parse_hours, read_day
 from agent.rules.numbers import example_mobile, pretty
 from agent.rules.settings import Settings
-from agent.rules.template_checks import TemplateWarning, template_warnings
 from agent.rules.templates import (DEFAULT_TEMPLATES, PLACEHOLDERS, SAMPLE_VALUES, TEMPLATE_EXTRA_PLACEHOLDERS,
                                    check_template, placeholder_values, render)
 from agent.sms.pdu import PduError, segment_info
 from web import form_stamp, shop_settings, web_context
+from web.text_warnings import warnings_for
 from web.typed_number import read_mobile, read_number
 
 __all__ = ["bp", "TEMPLATE_LABELS", "DAY_NAMES"]
@@ -72,20 +72,6 @@ def _preview_values() -> dict[str, str]:
     return values
 
 
-def _longest_values(values: dict[str, str]) -> dict[str, str]:
-    """What the checks measure a text with: the longest value of each placeholder that changes from
-    call to call, and the shop's own name and reply menu, which do not."""
-    return {**SAMPLE_VALUES, **{key: values[key] for key in ("business", "menu") if key in values}}
-
-
-def _warnings(name: str, body: str, values: dict[str, str]) -> tuple[TemplateWarning, ...]:
-    try:
-        check_template(name, body)
-    except TemplateError:
-        return ()               # the error says more
-    return template_warnings(name, body, _longest_values(values))
-
-
 def _template_card(name: str, body: str, values: dict[str, str], error: str | None = None,
                    checked: bool = False) -> dict:
     preview, size = "", None
@@ -97,7 +83,7 @@ def _template_card(name: str, body: str, values: dict[str, str], error: str | No
     placeholders = {**PLACEHOLDERS, **TEMPLATE_EXTRA_PLACEHOLDERS.get(name, {})}
     return {"name": name, "label": TEMPLATE_LABELS.get(name, name), "body": body, "error": error,
             "preview": preview, "size": size, "placeholders": placeholders, "checked": checked,
-            "warnings": () if error else _warnings(name, body, values)}
+            "warnings": () if error else warnings_for(name, body, values)}
 
 
 @bp.route("/templates", methods=["GET", "POST"])
@@ -127,7 +113,7 @@ def templates():
                 bodies[name], checked = body, name
             else:
                 context.store.set_template(name, body, context.clock.now())
-                count = len(_warnings(name, body, values))
+                count = len(warnings_for(name, body, values))
                 flash(f"Saved \u201c{TEMPLATE_LABELS[name]}\u201d. The next text of this kind uses it."
                       + (f" Read the warning{'s' if count > 1 else ''} next to it." if count else ""))
                 return redirect(url_for("settings.templates") + f"#{name}")
@@ -156,7 +142,7 @@ def gallery():
     kinds = []
     for kind, label in KINDS.items():
         entries = [{"entry": entry, "case": CASES[entry.case], "into": TEMPLATE_LABELS[entry.template],
-                    "preview": render(entry.body, shown), "warnings": _warnings(entry.template, entry.body, shown)}
+                    "preview": render(entry.body, shown), "warnings": warnings_for(entry.template, entry.body, shown)}
                    for entry in GALLERY if entry.kind == kind and _usable(entry)]
         kinds.append({"key": kind, "label": label, "entries": entries})
     return render_template("gallery.html", kinds=kinds, has_menu=has_menu)

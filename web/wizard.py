@@ -25,6 +25,7 @@ from web.account import certificate_facts
 from web.line_setup import LINE_MODES, RING_OUT_CHOICES, forwarding_codes
 from web.live import next_call_view
 from web.place_suggestion import PROVIDERS_FILE, country_names, suggest, zones_for
+from web.text_warnings import name_outside_sms_alphabet, warnings_for
 from web.typed_number import read_mobile, read_number
 
 __all__ = ["bp", "STEPS", "TITLES", "MAX_NAME"]
@@ -97,6 +98,9 @@ def _shop(posted: bool):
             error = "Use letters, digits and punctuation only."
         else:
             _save(business_name=typed)
+            note = name_outside_sms_alphabet(typed)
+            if note:
+                flash(f"Saved \u201c{typed}\u201d. {note} You can change it with Back.", "warning")
             return _next("shop")
     return _page("shop", 400 if error else 200, typed=typed, error=error)
 
@@ -235,7 +239,8 @@ def _texts(posted: bool):
         except (TemplateError, PduError):
             pass
         cards.append({"name": name, "label": label, "body": bodies[name], "error": errors.get(name),
-                      "preview": preview, "size": size})
+                      "preview": preview, "size": size,
+                      "warnings": () if name in errors else warnings_for(name, bodies[name], values)})
     return _page("texts", 400 if errors else 200, cards=cards, values=values)
 
 
