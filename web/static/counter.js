@@ -13,11 +13,26 @@
     return { encoding: gsm ? "GSM-7" : "UCS-2", units: units, parts: parts };
   }
 
-  function fill(body, values) {
+  function fill(body, values, unknown) {
     return body.replace(/\{\{|\}\}|\{([^{}]*)\}/g, function (m, name) {
       if (m === "{{" || m === "}}") return m[0];
-      return Object.prototype.hasOwnProperty.call(values, name) ? values[name] : m;
+      if (Object.prototype.hasOwnProperty.call(values, name)) return values[name];
+      if (unknown.indexOf(m) < 0) unknown.push(m);
+      return m;
     });
+  }
+
+  // under the preview: which braces are not placeholders (the preview shows them as typed)
+  function explain(preview, unknown) {
+    var id = preview.id + "-unknown", note = document.getElementById(id);
+    if (!unknown.length) { if (note) note.remove(); return; }
+    if (!note) {
+      note = document.createElement("p");
+      note.id = id; note.className = "preview-unknown";
+      preview.insertAdjacentElement("afterend", note);
+    }
+    note.textContent = "Not filled in: " + unknown.join(", ") + (unknown.length > 1 ? " are not placeholders" : " is not a placeholder")
+      + ". The text cannot be saved with " + (unknown.length > 1 ? "them." : "it.");
   }
 
   document.querySelectorAll("textarea[data-counter]").forEach(function (area) {
@@ -25,8 +40,9 @@
     var preview = area.dataset.preview && document.getElementById(area.dataset.preview);
     var values = area.form && area.form.dataset.values ? JSON.parse(area.form.dataset.values) : {};
     function update() {
-      var text = preview ? fill(area.value, values) : area.value;
-      if (preview) preview.textContent = text;
+      var unknown = [];
+      var text = preview ? fill(area.value, values, unknown) : area.value;
+      if (preview) { preview.textContent = text; explain(preview, unknown); }
       if (!text) { out.textContent = ""; return; }
       var s = size(text);
       out.textContent = s.units + " characters · " + s.encoding + " · " + s.parts + " SMS";
