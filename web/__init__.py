@@ -161,7 +161,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.jinja_env.globals.update(shop_settings=shop_settings)
     app.after_request(_security_headers)
 
-    from web import (account, auth, calls, csrf, export, first_run, inbox, live, menu, optouts,
+    from web import (account, auth, calls, csrf, export, first_run, hours_page, inbox, live, menu, optouts,
                      settings as settings_pages, status, unheard, wizard)
     from web import unsaved_forms
     from web import variants as variant_pages
@@ -177,8 +177,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     auth.init_app(app)
     page_address_init(app)
     unsaved_forms.init_app(app)
-    for blueprint in (inbox.bp, calls.bp, settings_pages.bp, optouts.bp, status.bp, unheard.bp, export.bp,
-                      first_run.bp, wizard.bp, live.bp, account.bp, menu.bp):
+    for blueprint in (inbox.bp, calls.bp, settings_pages.bp, hours_page.bp, optouts.bp, status.bp, unheard.bp,
+                      export.bp, first_run.bp, wizard.bp, live.bp, account.bp, menu.bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(variant_pages.bp)
     for code in (400, 403, 404, 405, 413, 500):

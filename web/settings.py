@@ -1,5 +1,5 @@
-"""Templates (with the gallery of ready-made texts), opening hours and holidays, rules (delay,
-dedup, owner phone) and the never-text list.
+"""Templates (with the gallery of ready-made texts), rules (delay, dedup, owner phone) and the
+never-text list. The Hours page is web/hours_page.py.
 
 Every form keeps what the owner typed and puts the reason next to the field it is about. What is
 saved goes to the settings and templates tables; the agent reads them afresh for every call. A
@@ -18,7 +18,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from agent.config import DAYS, SCHEMA
 from agent.errors import TemplateError
 from agent.rules.gallery import CASES, GALLERY, KINDS, MENU_SAMPLE, GalleryEntry, gallery_entry
-from agent.rules.hours import describe_next_open, is_open, next_close_time, parse_hours, read_day
+from agent.rules.hours import next_close_time, parse_hours
 from agent.rules.numbers import example_mobile, pretty
 from agent.rules.settings import Settings
 from agent.rules.templates import (DEFAULT_TEMPLATES, PLACEHOLDERS, SAMPLE_VALUES, TEMPLATE_EXTRA_PLACEHOLDERS,
@@ -163,78 +163,6 @@ def copy_from_gallery():
           f"\u201c{TEMPLATE_LABELS[entry.template]}\u201d. The next text of this kind uses it; you can still "
           "edit it here.")
     return redirect(url_for("settings.templates") + f"#{entry.template}")
-
-
-# ---- opening hours -----------------------------------------------------------------------
-
-def _read_holidays(text: str) -> tuple[list[str], str | None]:
-    items = [item for item in re.split(r"[\s,;]+", text) if item]
-    for item in items:
-        try:
-            parse_hours({}, [item])
-        except ValueError as error:
-            return items, str(error).removeprefix("holidays: ") + ", such as 2026-12-25."
-    return sorted(set(items)), None
-
-
-def _hours_saved(settings: Settings) -> dict[str, object]:
-    return {"hours": settings.hours, "hours_set": settings.hours_set, "holidays": settings.holidays}
-
-
-def _hours_as_typed(settings: Settings) -> dict[str, str]:
-    typed = {day: ", ".join(settings.hours.get(day, ())) for day in DAYS}
-    typed["holidays"] = "\n".join(settings.holidays)
-    return typed
-
-
-@bp.route("/hours", methods=["GET", "POST"])
-def hours():
-    """Opening hours per weekday (in the shop's time zone) and holidays (closed all day). A form
-    opened before another window saved the hours is not saved over them (409, both shown)."""
-    context = web_context()
-    settings = shop_settings()
-    saved = _hours_as_typed(settings)
-    typed = dict(saved)
-    errors: dict[str, str] = {}
-    conflict = False
-    if request.method == "POST":
-        week: dict[str, list[str]] = {}
-        for day in DAYS:
-            typed[day] = request.form.get(day, "")
-            week[day], error = read_day(typed[day])
-            if error:
-                errors[day] = error
-        typed["holidays"] = request.form.get("holidays", "")
-        holidays, error = _read_holidays(typed["holidays"])
-        if error:
-            errors["holidays"] = error
-        conflict = form_stamp.is_stale(request.form.get(form_stamp.FIELD), _hours_saved(settings))
-        if not errors and not conflict:
-            now = context.clock.now()
-            context.store.set_setting("hours", week, now)
-            context.store.set_setting("hours_set", True, now)
-            context.store.set_setting("holidays", holidays, now)
-            flash("Opening hours saved. The next missed call uses them.")
-            return redirect(url_for("settings.hours"))
-    summary = ""
-    if not errors:
-        tz = ZoneInfo(settings.timezone)
-        week_hours = parse_hours(settings.hours, settings.holidays)
-        now = context.clock.now()
-        if not settings.has_hours:
-            summary = "No opening hours set: every caller gets the \u201cwhile open\u201d text."
-        elif not any(week_hours.days):
-            summary = "Closed all week: every caller gets the closed text (\u201cwhile closed\u201d)."
-        elif is_open(week_hours, now, tz):
-            summary = "Open now."
-        else:
-            summary = f"Closed now. Opens {describe_next_open(week_hours, now, tz)}."
-    differs = {key: saved[key] for key in saved if conflict and saved[key].strip() != typed[key].strip()}
-    status = 400 if errors else 409 if conflict else 200
-    return render_template("hours.html", typed=typed, errors=errors, day_names=DAY_NAMES, summary=summary,
-                           timezone=settings.timezone, conflict=form_stamp.CHANGED_ELSEWHERE if conflict else "",
-                           saved_now=differs, as_of=form_stamp.stamp(_hours_saved(settings)),
-                           as_of_field=form_stamp.FIELD), status
 
 
 # ---- rules and the never-text list -------------------------------------------------------
