@@ -105,6 +105,7 @@ class Service:
         self._next_status = 0.0
         self._next_sweep = 0.0
         self._sweep_failures = 0
+        self._call_heard = False            # the line worker committed a call since the last keep-alive
         self._next_unread = 0.0
         self._ping_failures = 0
         self._setup_failures = 0
@@ -124,6 +125,7 @@ class Service:
         """A call is committed (by the line worker): its text may be due now, so the modem worker
         stops waiting and looks at once."""
         self.wake()
+        self._call_heard = True
         if self.on_missed_call is not None:
             self.on_missed_call(call_id)
 
@@ -332,15 +334,17 @@ class Service:
         problem = ("" if modem.pdu_mode else "the modem refused PDU mode (AT+CMGF=0): texts wait; ") + \
                   ("" if modem.cnmi else "the modem refused every new-SMS notice setting (AT+CNMI): replies "
                    f"are found by listing the SIM every {NO_NOTICE_SWEEP:.0f} s; ") + \
-                  ("" if modem.caller_id else "caller ID (AT+CLIP=1) refused by the modem")
+                  (modem.cannot_hear or ("" if modem.caller_id else "caller ID (AT+CLIP=1) refused by the modem"))
         self._record_state(caller_id=modem.caller_id, last_error=problem.strip("; "),
                            manufacturer=info.manufacturer, model=info.model, revision=info.revision,
                            dialect=info.dialect.name, connected_at=self.clock.now().isoformat())
-        if modem.caller_id:
+        # a modem that cannot hear calls at all says why (data-only, radio off) rather than "online"
+        deaf = modem.cannot_hear or ("" if modem.caller_id else "caller ID is off (the modem refused AT+CLIP=1)")
+        if not deaf:
             self.hearing.heard()          # the status says "hearing" before anyone is told "ready"
             self.ready.set()
         else:
-            self.hearing.deaf("caller ID is off (the modem refused AT+CLIP=1)")
+            self.hearing.deaf(deaf)
         self._mark_stale_once()
         try:
             self.storage.prepare()
@@ -563,10 +567,17 @@ class Service:
         if problem:
             self._set_up_again(problem)
             return
-        if not self.modem.caller_id and self.modem.retry_caller_id():
-            self._record_state(caller_id=True, last_error="")
+        if self._call_heard and self.modem.caller_id and self.modem.heard_a_call():
+            log.warning("a call reached the box: this modem does take calls after all")
+            self._record_state(last_error="")
             self.hearing.heard()
             self.ready.set()
+        self._call_heard = False
+        if not self.modem.caller_id and self.modem.retry_caller_id():
+            self._record_state(caller_id=True, last_error="")
+            if not self.modem.cannot_hear:
+                self.hearing.heard()
+                self.ready.set()
         if not self.modem.pdu_mode and self.modem.retry_pdu_mode():
             self._record_state(last_error="")
 

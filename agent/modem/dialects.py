@@ -25,6 +25,7 @@ class Dialect:
     ring_interval: float            # typical seconds between RINGs, until we have measured it
     boot: tuple[str, ...] = ()      # regexes: lines it prints on the way up (a reset if seen later)
     reset: tuple[str, ...] = ("AT+CFUN=1,1",)   # its own full reset, tried in order
+    voice_query: tuple[str, str] | None = None  # (command, regex its answer has when voice is on)
 
 
 DIALECTS: tuple[Dialect, ...] = (
@@ -48,7 +49,10 @@ DIALECTS: tuple[Dialect, ...] = (
             (r"HUAWEI", r"\bE1\d{2,3}[A-Z]?\b", r"\bE3\d{2,3}[A-Z]?\b"),
             ("AT+CRC=1",),
             False, 5.0,
-            boot=(r"^\^SYSSTART",), reset=("AT^RESET", "AT+CFUN=1,1")),
+            boot=(r"^\^SYSSTART",), reset=("AT^RESET", "AT+CFUN=1,1"),
+            # many E3372/E303 firmwares are data-only: ^CVOICE: 0 is voice on, 1 or ERROR none
+            # (ModemManager's huawei plugin asks this: mm-broadband-modem-huawei.c)
+            voice_query=("AT^CVOICE?", r"\^CVOICE:\s*0\b")),
     Dialect("ublox", "u-blox SARA/LARA/TOBY",
             (r"U-BLOX", r"\bSARA-", r"\bLARA-", r"\bTOBY-", r"\bLISA-"),
             ("AT+UCALLSTAT=1",),
@@ -63,6 +67,11 @@ DIALECTS: tuple[Dialect, ...] = (
             ("AT+CRC=1",),
             False, 5.0,
             boot=(r"^\^SYSSTART",)),
+    Dialect("neoway", "Neoway M590/N720",
+            (r"NEOWAY", r"\bM590", r"\bN720"),
+            ("AT+CRC=1",),
+            True, 5.0,
+            boot=(r"^MODEM:STARTUP$",)),      # TinyGSM TinyGsmClientM590.h: printed at every boot
     Dialect("generic", "Any other 27.007 modem",
             (),
             ("AT+CRC=1",),

@@ -21,10 +21,11 @@ from enum import IntEnum
 from agent.rules.forwarding import ALL_FORWARDING_OFF, OFF_CODES
 from agent.rules.numbers import from_ucs2_hex
 from agent.errors import CommandError, ModemError
-from agent.modem.modem import Modem, NetworkStatus
+from agent.modem.dialects import detect_dialect
+from agent.modem.modem import Modem, ModemInfo, NetworkStatus, voiceless_model
 from agent.modem.urc import fields
 
-__all__ = ["Unanswered", "Identity", "SimState", "Subscriber", "OwnNumber", "OperatorCode", "SmsCentre",
+__all__ = ["Unanswered", "Identity", "radio_level", "voice_problem", "SimState", "Subscriber", "OwnNumber", "OperatorCode", "SmsCentre",
            "Storage", "Reason", "Forwarding", "ALL_FORWARDING_OFF", "numbered_errors", "identity", "sim_state",
            "subscriber", "own_number", "network", "operator_code", "sms_centre", "storages", "forwarding_rule",
            "call_forwarding"]
@@ -221,6 +222,35 @@ def identity(modem: Modem) -> Identity:
         found.append(_value(first, prefix).strip('"').strip())
     imei = re.match(r"(\d{14,17})(?:,|$)", found[3])      # "<IMEI>" or "<IMEI>,<serial number>"
     return Identity(found[0], found[1], found[2], imei.group(1) if imei else "")
+
+
+def radio_level(modem: Modem) -> int | Unanswered:
+    """AT+CFUN? (27.007 §8.2): 1 full, 0 minimum, 4 flight mode (radio off)."""
+    answer = _ask(modem, "AT+CFUN?")
+    if isinstance(answer, Unanswered):
+        return answer
+    found = _lines(answer, "+CFUN:")
+    level = _value(found[0], "+CFUN:").split(",")[0].strip() if found else ""
+    return int(level) if level.isdigit() else Unanswered("AT+CFUN?", f"no +CFUN: line in the answer {answer!r}")
+
+
+def voice_problem(modem: Modem, ident: Identity) -> str:
+    """Why calls cannot reach this modem at all, or "": a data-only model, a firmware with voice
+    turned off (the family's own question, Huawei AT^CVOICE?), or caller ID refused as not supported."""
+    dialect = detect_dialect(f"{ident.manufacturer} {ident.model} {ident.revision}")
+    reason = voiceless_model(ModemInfo(ident.manufacturer, ident.model, ident.revision, dialect))
+    if reason:
+        return reason
+    if dialect.voice_query:
+        query, on = dialect.voice_query
+        answer = _ask(modem, query)
+        if isinstance(answer, Unanswered) or not re.search(on, " ".join(answer)):
+            said = answer.why if isinstance(answer, Unanswered) else " ".join(answer) or "nothing"
+            return f"{query} answered {said}: this firmware may have voice calls turned off"
+    answer = _ask(modem, "AT+CLIP?")
+    if isinstance(answer, Unanswered) and re.search(r"not supported|not allowed|ERROR: (3|4|100)\b", answer.why, re.I):
+        return f"it refuses caller ID ({answer.why}): it does not take voice calls"
+    return ""
 
 
 def sim_state(modem: Modem) -> SimState | Unanswered:

@@ -31,6 +31,11 @@ CLIP_RETRY_SECONDS = 1.0
 # +CMS ERROR: 538 (gammu/gammu#1206, #1207: bfr 1 only).
 CNMI_CHOICES = ("AT+CNMI=2,1,0,1,0", "AT+CNMI=2,1,0,2,0", "AT+CNMI=2,1,0,0,0", "AT+CNMI=1,1,0,0,0")
 CNMI_FALLBACKS = ("AT+CNMI=2,1,0,2,1", "AT+CNMI=2,1,0,0,1", "AT+CNMI=2,1")
+NOT_SUPPORTED_ATTEMPTS = 3  # AT+CLIP=1 answered "operation not supported": asked this often, not 30 times
+SIM_GONE = {10: "no SIM card", 13: "SIM failure", 15: "wrong SIM"}   # 27.007 §9.2.1
+# Data-only models (no circuit-switched voice): LTE-M/NB-IoT modules and the A7670 "UBL" builds
+# (docs/modems.md, "Modems that cannot take calls").
+VOICELESS_MODELS = re.compile(r"A7670E-LNXY-UBL|SIM7670G|SARA-[RN]\d|nRF91\d\d|\bBG95|\bBG77|\bBG600", re.I)
 CALL_LIST_TIMEOUT = 3.0     # AT+CLCC reads the modem's own state: it answers at once or not at all
 
 
@@ -98,6 +103,20 @@ def cnmi_from_ranges(answer: str) -> str | None:
     return "AT+CNMI=" + ",".join(str(value) for value in values)
 
 
+def voiceless_model(info: ModemInfo) -> str:
+    """Why this model cannot take calls at all, or "" (docs/modems.md)."""
+    if VOICELESS_MODELS.search(f"{info.manufacturer} {info.model} {info.revision}"):
+        return (f"the {info.model or info.manufacturer} is a data-only modem: it cannot take voice calls; "
+                f"TextBack needs a modem with voice")
+    return ""
+
+
+def _not_supported(error: CommandError) -> bool:
+    """+CME ERROR 4 / 3 / 100 or their words: the modem does not do it (not: busy, try later)."""
+    text = str(error).lower()
+    return (error.kind == "CME" and error.code in (3, 4, 100)) or "not supported" in text or "not allowed" in text
+
+
 def _first_value(lines: list[str], prefix: str) -> str:
     for line in lines:
         if line.upper().startswith(prefix.upper()):
@@ -127,6 +146,21 @@ class Modem:
         self.call_list_works: bool | None = None   # AT+CLCC: None until asked in this set-up
         self.lists_ringing_calls = False           # its AT+CLCC has shown a ringing call in this set-up
         self._check_round = 0
+        self.no_voice = ""              # why this modem cannot hear calls at all (data-only), or ""
+        self.voice_refused = ""         # it refused caller ID as "not supported" (cleared if it takes it later)
+        self.radio_off = ""             # why its radio stays off, or ""
+
+    def heard_a_call(self) -> bool:
+        """A call reached the line after all: whatever said this modem cannot hear calls was wrong
+        (a firmware without AT^CVOICE, a model list out of date). True when that changed anything."""
+        changed = bool(self.cannot_hear)
+        self.no_voice = self.voice_refused = self.radio_off = ""
+        return changed
+
+    @property
+    def cannot_hear(self) -> str:
+        """Why this modem cannot hear calls whatever is done next (data-only, voice off, radio off)."""
+        return self.no_voice or self.voice_refused or self.radio_off
 
     @property
     def dialect(self) -> Dialect:
@@ -144,10 +178,15 @@ class Modem:
         self._tolerate("ATS0=0")        # never answer a call ourselves: a saved ATS0=n (AT&W) survives power-off
         self._tolerate("AT+CMEE=1")
         self._tolerate('AT+CSCS="GSM"')   # numbers in digits, not the UCS2 hex ModemManager may have left
+        self.radio_off = self._radio_on()
         self._unlock_sim()
         info = self._identify()
+        self.no_voice = voiceless_model(info)
+        self.voice_refused = ""
         self.caller_id = self._caller_id_on()   # from here on, calls carry caller ID
         self.info = info
+        if not self.no_voice and info.dialect.voice_query:
+            self.no_voice = self._voice_off(info)
         self.pdu_mode = self._tolerate("AT+CMGF=0")
         if not self.pdu_mode:   # in text mode AT+CMGS=<n> would text the number <n>: send nothing
             log.error("the modem refused PDU mode (AT+CMGF=0): texts wait until it accepts it")
@@ -183,18 +222,63 @@ class Modem:
         """Called by the service while caller ID is still off (a SIM busy for longer than start-up)."""
         if not self.caller_id and self._tolerate("AT+CLIP=1"):
             self.caller_id = True
+            self.voice_refused = ""
             log.info("caller ID is on now")
         return self.caller_id
 
     def _caller_id_on(self) -> bool:
         """AT+CLIP=1, retried for up to ~30 s: a SIM still starting answers +CME ERROR 14 (SIM busy),
-        and the box is not ready for calls until caller ID is on."""
-        for _ in range(CLIP_ATTEMPTS):
-            if self._tolerate("AT+CLIP=1"):
+        and the box is not ready for calls until caller ID is on. A modem that says it does not
+        support it ("operation not supported", 27.007 §9.2.1: a data-only modem) is asked a few
+        times only, and the reason is kept for the status page (no_voice)."""
+        attempts = 1 if self.no_voice else CLIP_ATTEMPTS      # a data-only model: no SIM to wait for
+        for attempt in range(attempts):
+            try:
+                self.link.command("AT+CLIP=1")
                 return True
+            except CommandError as error:
+                log.info("modem refused AT+CLIP=1 (%s)", error)
+                if _not_supported(error):
+                    if attempt + 1 >= NOT_SUPPORTED_ATTEMPTS:
+                        self.voice_refused = (f"this modem does not take voice calls (it refuses caller ID: "
+                                              f"{error}); TextBack needs a modem with voice")
+                        break
             threading.Event().wait(CLIP_RETRY_SECONDS)
         log.error("caller ID could not be switched on (AT+CLIP=1): callers will look withheld")
         return False
+
+    def _radio_on(self) -> str:
+        """A modem left in low power or flight mode (+CFUN: 0 or 4: ModemManager, an FCC lock, a
+        saved setting) hears no calls: switch the radio on (AT+CFUN=1). Returns why it is still
+        off, or "" (also when the modem does not answer AT+CFUN?)."""
+        value = self._query("AT+CFUN?", "+CFUN:")
+        level = value.split(",")[0].strip() if value else ""
+        if not level.isdigit() or level == "1":
+            return ""
+        log.warning("the modem's radio is off (+CFUN: %s); switching it on", level)
+        self._tolerate("AT+CFUN=1")
+        for _ in range(10):
+            again = self._query("AT+CFUN?", "+CFUN:")
+            if again is not None and again.split(",")[0].strip() == "1":
+                return ""
+            threading.Event().wait(0.5)
+        return (f"the modem's radio is off (+CFUN: {level}, low power or flight mode) and it refused "
+                f"AT+CFUN=1: it cannot hear calls")
+
+    def _voice_off(self, info: ModemInfo) -> str:
+        """The family's own voice question (Huawei AT^CVOICE?): "" when voice is on."""
+        query, on = info.dialect.voice_query
+        try:
+            lines = self.link.command(query)
+        except CommandError as error:
+            return (f"this {info.model or info.manufacturer} may have voice calls turned off in its firmware "
+                    f"({query} answered {error}; many E3372 and E303 builds have none): no call will reach "
+                    f"the box until a call shows otherwise")
+        answer = " ".join(lines)
+        if re.search(on, answer):
+            return ""
+        return (f"this {info.model or info.manufacturer} has voice calls turned off in its firmware "
+                f"({query} answered {answer.strip() or 'nothing'}): it cannot hear calls")
 
     def sync(self) -> None:
         """A modem that just booted may answer late or echo: try a few times before giving up."""
@@ -413,7 +497,13 @@ class Modem:
             if value is not None and value.strip() != "0":
                 return "the modem is in text mode (+CMGF: 1): it was reset"
         elif which == 2:
-            value = self._query("AT+CPIN?", "+CPIN:")
+            try:
+                lines = self.link.command("AT+CPIN?")
+            except CommandError as error:     # a SIM pulled out or failed: +CME ERROR 10 / 13 / 15
+                if error.kind == "CME" and error.code in SIM_GONE:
+                    return f"the SIM is not ready ({SIM_GONE[error.code]}, +CME ERROR: {error.code})"
+                return None
+            value = next((line[6:].strip() for line in lines if line.upper().startswith("+CPIN:")), None)
             if value is not None and value.strip().upper() != "READY":
                 return f"the SIM is not ready (+CPIN: {value})"
         return None

@@ -24,7 +24,8 @@ URC_PREFIXES = (
     "+CIEV", "RDY", "+CPIN", "Call Ready", "SMS Ready", "+QIND", "PB DONE", "+CFUN", "+CREG",
     "+CGREG", "+CEREG", "+CSSU", "+CSSI", "+CUSD", "+CTZV", "+CTZE", "*PSUTTZ", "DST:", "+PACSP",
     "+CGEV", "+QUSIM", "+UUSTS", "+CPMS", "CONNECT", "SMS DONE", "APP RDY", "^DSFLOWRPT", "+STIN", "+CMGRMI",
-    "+WIND", "UNDER-VOLTAGE", "^SMMEMFULL", "HANGUP:",
+    "+WIND", "UNDER-VOLTAGE", "^SMMEMFULL", "HANGUP:", "+CCWA", "MODEM:STARTUP", "+PBREADY", "#QSS",
+    "*ATREADY",
 )
 
 # URCs whose PDU comes on the next line.
@@ -147,7 +148,8 @@ _PARSERS = (
 )
 
 
-_SIM_LOST = re.compile(r"^\+CPIN:\s*(?!READY\s*$)\S")      # +CPIN: NOT READY / NOT INSERTED / SIM PIN
+# +CPIN: NOT READY / NOT INSERTED / SIM PIN; Telit's #QSS: 0, SIM removed (ModemManager's telit plugin)
+_SIM_LOST = re.compile(r"^(?:\+CPIN:\s*(?!READY\s*$)\S|#QSS:\s*0\b)")
 _FULL = re.compile(r'^(?:\+QIND:\s*"?smsfull"?\s*,\s*"?(\w+)"?|\^SMMEMFULL:\s*"?(\w+)"?'
                    r'|\+CIEV:\s*"?(?:smsfull|"SMSFULL")"?\s*,\s*1)', re.IGNORECASE)
 

@@ -719,6 +719,8 @@ class SimulatedModem:
                 return self.emit("ERROR")
             self.auto_answer_rings = int(value)
             return self._ok()
+        if upper == "AT^CVOICE?" and self.family.name == "huawei":   # voice on (a data-only firmware: ERROR)
+            return self._ok("^CVOICE: 0,8000,16,20")
         if upper.startswith("AT+CSCS"):    # 27.007 §5.5: the character set of strings (numbers too)
             if upper == "AT+CSCS=?":
                 return self._ok('+CSCS: ("IRA","GSM","UCS2")')

@@ -92,7 +92,8 @@ def _modem_checks(modem: Modem, config: Config) -> list[Check]:
     inspection.numbered_errors(modem)
     ident = inspection.identity(modem)
     found = ident.name or "yes"
-    checks = [Check("Modem answers AT", "ok", f"{found} ({ident.revision})" if ident.revision else found)]
+    checks = [Check("Modem answers AT", "ok", f"{found} ({ident.revision})" if ident.revision else found),
+              _radio_check(inspection.radio_level(modem)), _voice_check(inspection.voice_problem(modem, ident), found)]
     state = inspection.sim_state(modem)
     checks.append(_sim_check(state, inspection.subscriber(modem) if _ready(state) else None, config))
     if not _ready(state):
@@ -103,6 +104,22 @@ def _modem_checks(modem: Modem, config: Config) -> list[Check]:
     checks.append(_storage_check(inspection.storages(modem)))
     checks += forwarding_checks(inspection.call_forwarding(modem))
     return checks
+
+
+def _radio_check(level: int | Unanswered) -> Check:
+    if isinstance(level, Unanswered) or level == 1:
+        return Check("Radio", "ok", "on" if level == 1 else f"the modem would not say ({level.why})")
+    return Check("Radio", "fail", f"off (+CFUN: {level}: low power or flight mode): it hears no calls",
+                 "The service switches it on at start (AT+CFUN=1). If it stays off, the modem may need its "
+                 "maker's unlock (some laptop cards ship radio-locked) or a firmware with the radio enabled.")
+
+
+def _voice_check(problem: str, name: str) -> Check:
+    if not problem:
+        return Check("Voice calls", "ok", "the modem can take calls")
+    return Check("Voice calls", "fail", f"{name}: {problem}",
+                 "TextBack needs a modem with voice calls: a SIM800, SIM7600, Quectel EC25/EG25 or a Huawei "
+                 "stick with a voice firmware (docs/modems.md lists the families).")
 
 
 def _ready(state: SimState | Unanswered) -> bool:
