@@ -248,7 +248,7 @@ def voice_problem(modem: Modem, ident: Identity) -> str:
             said = answer.why if isinstance(answer, Unanswered) else " ".join(answer) or "nothing"
             return f"{query} answered {said}: this firmware may have voice calls turned off"
     answer = _ask(modem, "AT+CLIP?")
-    if isinstance(answer, Unanswered) and re.search(r"not supported|not allowed|ERROR: (3|4|100)\b", answer.why, re.I):
+    if isinstance(answer, Unanswered) and re.search(r"not supported|ERROR: 4\b", answer.why, re.I):
         return f"it refuses caller ID ({answer.why}): it does not take voice calls"
     return ""
 

@@ -112,9 +112,10 @@ def voiceless_model(info: ModemInfo) -> str:
 
 
 def _not_supported(error: CommandError) -> bool:
-    """+CME ERROR 4 / 3 / 100 or their words: the modem does not do it (not: busy, try later)."""
-    text = str(error).lower()
-    return (error.kind == "CME" and error.code in (3, 4, 100)) or "not supported" in text or "not allowed" in text
+    """+CME ERROR: 4 or its words, "operation not supported" (27.007 §9.2.1): the modem does not do
+    it. Not 3 ("not allowed") nor 100 ("unknown"): a SIM800 answers 3 until its SIM and network are
+    up (Seeed-Studio/GPRS_SIM900#39), so those are waited out like a busy SIM."""
+    return (error.kind == "CME" and error.code == 4) or "not supported" in str(error).lower()
 
 
 def _first_value(lines: list[str], prefix: str) -> str:
@@ -148,6 +149,7 @@ class Modem:
         self._check_round = 0
         self.no_voice = ""              # why this modem cannot hear calls at all (data-only), or ""
         self.voice_refused = ""         # it refused caller ID as "not supported" (cleared if it takes it later)
+        self.calls_arrived = False      # a call has reached this modem: it takes calls, whatever it says
         self.radio_off = ""             # why its radio stays off, or ""
 
     def heard_a_call(self) -> bool:
@@ -155,6 +157,7 @@ class Modem:
         (a firmware without AT^CVOICE, a model list out of date). True when that changed anything."""
         changed = bool(self.cannot_hear)
         self.no_voice = self.voice_refused = self.radio_off = ""
+        self.calls_arrived = True       # and the next set-up (after a reset) does not say otherwise
         return changed
 
     @property
@@ -181,11 +184,11 @@ class Modem:
         self.radio_off = self._radio_on()
         self._unlock_sim()
         info = self._identify()
-        self.no_voice = voiceless_model(info)
+        self.no_voice = "" if self.calls_arrived else voiceless_model(info)
         self.voice_refused = ""
         self.caller_id = self._caller_id_on()   # from here on, calls carry caller ID
         self.info = info
-        if not self.no_voice and info.dialect.voice_query:
+        if not self.no_voice and not self.calls_arrived and info.dialect.voice_query:
             self.no_voice = self._voice_off(info)
         self.pdu_mode = self._tolerate("AT+CMGF=0")
         if not self.pdu_mode:   # in text mode AT+CMGS=<n> would text the number <n>: send nothing
@@ -232,17 +235,19 @@ class Modem:
         support it ("operation not supported", 27.007 §9.2.1: a data-only modem) is asked a few
         times only, and the reason is kept for the status page (no_voice)."""
         attempts = 1 if self.no_voice else CLIP_ATTEMPTS      # a data-only model: no SIM to wait for
-        for attempt in range(attempts):
+        in_a_row = 0                                          # "not supported" refusals, one after another
+        for _ in range(attempts):
             try:
                 self.link.command("AT+CLIP=1")
                 return True
             except CommandError as error:
                 log.info("modem refused AT+CLIP=1 (%s)", error)
-                if _not_supported(error):
-                    if attempt + 1 >= NOT_SUPPORTED_ATTEMPTS:
-                        self.voice_refused = (f"this modem does not take voice calls (it refuses caller ID: "
-                                              f"{error}); TextBack needs a modem with voice")
-                        break
+                in_a_row = in_a_row + 1 if _not_supported(error) else 0
+                if in_a_row >= NOT_SUPPORTED_ATTEMPTS:
+                    self.voice_refused = (f"this modem does not take voice calls (it refuses caller ID: "
+                                          f"{str(error).removeprefix('AT+CLIP=1: ')}); TextBack needs a modem "
+                                          f"with voice")
+                    break
             threading.Event().wait(CLIP_RETRY_SECONDS)
         log.error("caller ID could not be switched on (AT+CLIP=1): callers will look withheld")
         return False
@@ -272,8 +277,8 @@ class Modem:
             lines = self.link.command(query)
         except CommandError as error:
             return (f"this {info.model or info.manufacturer} may have voice calls turned off in its firmware "
-                    f"({query} answered {error}; many E3372 and E303 builds have none): no call will reach "
-                    f"the box until a call shows otherwise")
+                    f"({query} answered {str(error).removeprefix(query + ': ')}; many E3372 and E303 builds "
+                    f"have none): no call will reach the box until a call shows otherwise")
         answer = " ".join(lines)
         if re.search(on, answer):
             return ""
