@@ -381,8 +381,9 @@ def read_user_data(encoding: str, length: int, data: bytes, has_header: bool) ->
 
 # A sender may cut an emoji's UTF-16 surrogate pair between two parts of a long text (gammu#95;
 # oFono joins the parts before decoding for this). A half at a part's edge is kept as a placeholder
-# in plane 15's private-use area (the code unit + SPLIT_HALF) until the parts are joined.
-SPLIT_HALF = 0xF0000
+# until the parts are joined: SPLIT_TAG and then the code unit as one character of U+E000–U+E7FF.
+# A SPLIT_TAG the sender really sent is written twice, so the two can never be confused.
+SPLIT_TAG = "\ufdd0"             # a Unicode noncharacter (for a program's own use)
 
 
 def _ucs2_text(body: bytes, concatenated: bool) -> str:
@@ -397,9 +398,9 @@ def _ucs2_text(body: bytes, concatenated: bool) -> str:
             continue
         edge = (unit >= 0xDC00 and i == 0) or (unit < 0xDC00 and i == len(units) - 1)
         if 0xD800 <= unit < 0xE000:
-            out.append(chr(SPLIT_HALF + unit) if concatenated and edge else "\ufffd")
+            out.append(SPLIT_TAG + chr(0xE000 + unit - 0xD800) if concatenated and edge else "\ufffd")
         else:
-            out.append(chr(unit))
+            out.append(SPLIT_TAG * 2 if chr(unit) == SPLIT_TAG else chr(unit))
         i += 1
     if len(body) % 2:
         out.append("\ufffd")
@@ -409,25 +410,32 @@ def _ucs2_text(body: bytes, concatenated: bool) -> str:
 def join_split_halves(text: str) -> str:
     """A joined text: the two halves of a character cut between parts become it again; a half
     whose other half never came becomes U+FFFD."""
-    def placeholder(char: str) -> int | None:
-        unit = ord(char) - SPLIT_HALF
-        return unit if 0xD800 <= unit < 0xE000 else None
-
     out: list[str] = []
+    pending: int | None = None          # a high half waiting for its low half
     i = 0
     while i < len(text):
-        unit = placeholder(text[i])
+        char = text[i]
+        if char != SPLIT_TAG or i + 1 >= len(text):
+            unit, step = None, 1
+        elif text[i + 1] == SPLIT_TAG:
+            unit, step, char = None, 2, SPLIT_TAG
+        else:
+            unit, step = ord(text[i + 1]) - 0xE000 + 0xD800, 2
+        if pending is not None and not (unit is not None and 0xDC00 <= unit < 0xE000):
+            out.append("\ufffd")
+            pending = None
         if unit is None:
-            out.append(text[i])
-            i += 1
-            continue
-        low = placeholder(text[i + 1]) if i + 1 < len(text) else None
-        if unit < 0xDC00 and low is not None and low >= 0xDC00:
-            out.append(chr(0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00)))
-            i += 2
-            continue
+            out.append(char)
+        elif unit < 0xDC00:
+            pending = unit
+        elif pending is not None:
+            out.append(chr(0x10000 + ((pending - 0xD800) << 10) + (unit - 0xDC00)))
+            pending = None
+        else:
+            out.append("\ufffd")
+        i += step
+    if pending is not None:
         out.append("\ufffd")
-        i += 1
     return "".join(out)
 
 

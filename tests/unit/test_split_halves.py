@@ -32,3 +32,10 @@ def test_a_lone_half_inside_a_part_or_in_a_single_text_is_a_replacement_characte
     low = "\U0001F64F".encode("utf-16-be")[2:]
     assert part("a".encode("utf-16-be") + low + "b".encode("utf-16-be")) == "a\ufffdb"
     assert part(low + "b".encode("utf-16-be"), concatenated=False) == "\ufffdb"
+
+
+def test_the_placeholders_own_characters_sent_for_real_come_through_unchanged():
+    for text in ("\ufdd0", "a\ufdd0\ufdd0b", "\U000fd800", "\ufdd0\ue000", "x\ufdd0"):
+        units = text.encode("utf-16-be")
+        for cut in range(0, len(units) + 1, 2):
+            assert join_split_halves(part(units[:cut]) + part(units[cut:])) == text
