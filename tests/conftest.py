@@ -43,16 +43,39 @@ class SteppedClock(Clock):
         return time.monotonic()
 
 
-def wait_for(predicate: Callable[[], Any], timeout: float = 5.0, what: str = "condition") -> Any:
-    """Poll a condition until it holds; fail the test naming it when it does not in time."""
+def holds_within(predicate: Callable[[], Any], timeout: float, every: float = 0.01) -> Any:
+    """Poll a condition until it holds (its value) or `timeout` passes (its last, false value):
+    for a test that goes on to show what a late answer costs."""
     deadline = time.monotonic() + timeout
     while True:
         value = predicate()
-        if value:
+        if value or time.monotonic() > deadline:
             return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(0.01)
+        time.sleep(every)
+
+
+def wait_for(predicate: Callable[[], Any], timeout: float = 5.0, what: str = "condition") -> Any:
+    """Poll a condition until it holds; fail the test naming it when it does not in time."""
+    value = holds_within(predicate, timeout)
+    if not value:
+        raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+    return value
+
+
+def watch_status(agent: "RunningAgent", good: Callable[[dict], bool], timeout: float) -> tuple[bool, list]:
+    """Poll the status page's state until `good(state)` holds (True) or `timeout` passes (False);
+    the distinct (seconds, online, deaf_reason) seen on the way, for the failure message."""
+    seen: list[tuple[float, Any, Any]] = []
+    began = time.monotonic()
+
+    def looked() -> bool:
+        state = agent.store.modem_state()
+        entry = (state.get("online"), state.get("deaf_reason"))
+        if not seen or seen[-1][1:] != entry:
+            seen.append((round(time.monotonic() - began, 1), *entry))
+        return good(state)
+
+    return bool(holds_within(looked, timeout, every=0.05)), seen
 
 
 def make_config(tmp_path: Path, port: str = "/dev/null", **sections: dict[str, Any]) -> Config:
@@ -142,3 +165,40 @@ def start_agent(tmp_path: Path):
         agent.stop()
     for sim in sims:
         sim.stop()
+
+
+@pytest.fixture
+def modems(tmp_path: Path):
+    """modems(cls, *args, **kwargs) → a started simulator of that class at tmp_path/modem; stopped at the end."""
+    made: list[SimulatedModem] = []
+
+    def make(cls: type = SimulatedModem, *args: Any, **kwargs: Any) -> SimulatedModem:
+        kwargs.setdefault("ring_interval", 0.3)
+        sim = cls(*args, link_path=tmp_path / "modem", **kwargs)
+        made.append(sim)
+        return sim.start()
+
+    yield make
+    for sim in made:
+        sim.stop()
+
+
+@pytest.fixture
+def launch(tmp_path: Path):
+    """launch(sim) → a RunningAgent that is NOT waited on to become ready (a modem that can never
+    hear calls never makes it ready); stopped at the end."""
+    running: list[RunningAgent] = []
+
+    def start(sim: SimulatedModem, **sections: dict[str, Any]) -> RunningAgent:
+        config: Config = make_config(tmp_path, port=sim.port, **sections)
+        service = Service(config, Store.open(config.storage.database))
+        stop = threading.Event()
+        thread = threading.Thread(target=service.run, args=(stop,), daemon=True)
+        thread.start()
+        agent = RunningAgent(sim, service, Store.open(config.storage.database), config, stop, thread)
+        running.append(agent)
+        return agent
+
+    yield start
+    for agent in running:
+        agent.stop()

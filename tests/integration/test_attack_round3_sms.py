@@ -8,7 +8,6 @@ or network behaviour it plays comes from.
 
 from __future__ import annotations
 
-import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -16,7 +15,7 @@ import pytest
 from agent.simulator import SimulatedModem
 from agent.simulator.pdus import deliver_pdu, deliver_pdus, submit_pdu, tpdu_length
 from agent.sms.pdu import encode_status_report
-from tests.conftest import wait_for
+from tests.conftest import holds_within, wait_for
 
 CALLER = "+447911123456"
 OTHER = "+447911222333"
@@ -52,12 +51,7 @@ def sim_is_empty(sim: SimulatedModem) -> bool:
 def eventually(predicate, timeout: float) -> bool:
     """True as soon as `predicate` holds, False once `timeout` s passed without it (no exception:
     the test goes on to show what the late answer costs)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.02)
-    return bool(predicate())
+    return bool(holds_within(predicate, timeout))
 
 
 def call_after_stop(agent, number: str = CALLER) -> None:

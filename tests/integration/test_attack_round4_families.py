@@ -21,57 +21,16 @@ from typing import Any, Callable
 
 import pytest
 
-from agent.config import Config
-from agent.daemon.service import Service
 from agent.simulator import SimulatedModem
-from agent.store import Store
 from agent.tools.doctor import run_checks
-from tests.conftest import RunningAgent, make_config, wait_for
+from tests.conftest import RunningAgent, make_config, wait_for, watch_status
 
 A = "+447911123456"
 B = "+447911222333"
-RING_GAP = 0.3
 DEAF_WITHIN = 30.0          # the brief's bound: the status says the box cannot hear calls within 30 s
 
 
 # ---- fixtures and helpers ----------------------------------------------------------------------
-
-@pytest.fixture
-def modems(tmp_path):
-    """modems(cls, *args, **kwargs) → a started simulator of that class at tmp_path/modem; stopped at the end."""
-    made: list[SimulatedModem] = []
-
-    def make(cls: type = SimulatedModem, *args: Any, **kwargs: Any) -> SimulatedModem:
-        kwargs.setdefault("ring_interval", RING_GAP)
-        sim = cls(*args, link_path=tmp_path / "modem", **kwargs)
-        made.append(sim)
-        return sim.start()
-
-    yield make
-    for sim in made:
-        sim.stop()
-
-
-@pytest.fixture
-def launch(tmp_path):
-    """launch(sim) → a RunningAgent that is NOT waited on to become ready (a modem that can never
-    hear calls never makes it ready); stopped at the end."""
-    running: list[RunningAgent] = []
-
-    def start(sim: SimulatedModem, **sections: dict[str, Any]) -> RunningAgent:
-        config: Config = make_config(tmp_path, port=sim.port, **sections)
-        service = Service(config, Store.open(config.storage.database))
-        stop = threading.Event()
-        thread = threading.Thread(target=service.run, args=(stop,), daemon=True)
-        thread.start()
-        agent = RunningAgent(sim, service, Store.open(config.storage.database), config, stop, thread)
-        running.append(agent)
-        return agent
-
-    yield start
-    for agent in running:
-        agent.stop()
-
 
 def texts_to(sim: SimulatedModem, number: str) -> list:
     return [sms for sms in sim.sent if sms.number == number]
@@ -107,21 +66,7 @@ def brief_state(agent: RunningAgent) -> dict:
                                             "dialect", "registration")}
 
 
-def watch_state(agent: RunningAgent, good: Callable[[dict], bool], timeout: float) -> tuple[bool, list]:
-    """Poll the status until `good(state)` holds (True) or `timeout` passes (False); the distinct
-    (seconds, online, deaf_reason) seen on the way, for the failure message."""
-    seen: list[tuple[float, Any, Any]] = []
-    began = time.monotonic()
-    while True:
-        state = agent.store.modem_state()
-        entry = (state.get("online"), state.get("deaf_reason"))
-        if not seen or seen[-1][1:] != entry:
-            seen.append((round(time.monotonic() - began, 1), *entry))
-        if good(state):
-            return True, seen
-        if time.monotonic() - began > timeout:
-            return False, seen
-        time.sleep(0.1)
+watch_state = watch_status
 
 
 def and_then(agent: RunningAgent, seen: list, seconds: float = 8.0) -> list:

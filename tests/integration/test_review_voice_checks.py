@@ -8,54 +8,16 @@ from __future__ import annotations
 import re
 import threading
 import time
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 
-from agent.config import Config
-from agent.daemon.service import Service
 from agent.simulator import SimulatedModem
-from agent.store import Store
-from tests.conftest import RunningAgent, make_config, wait_for
+from tests.conftest import RunningAgent, wait_for, watch_status
 
 A = "+447911123456"
 B = "+447911222333"
-RING_GAP = 0.3
 VOICELESS = r"does not take voice|cannot hear calls|voice calls turned off|data-only|radio is off"
-
-
-@pytest.fixture
-def modems(tmp_path):
-    made: list[SimulatedModem] = []
-
-    def make(cls: type = SimulatedModem, *args: Any, **kwargs: Any) -> SimulatedModem:
-        kwargs.setdefault("ring_interval", RING_GAP)
-        sim = cls(*args, link_path=tmp_path / "modem", **kwargs)
-        made.append(sim)
-        return sim.start()
-
-    yield make
-    for sim in made:
-        sim.stop()
-
-
-@pytest.fixture
-def launch(tmp_path):
-    running: list[RunningAgent] = []
-
-    def start(sim: SimulatedModem) -> RunningAgent:
-        config: Config = make_config(tmp_path, port=sim.port)
-        service = Service(config, Store.open(config.storage.database))
-        stop = threading.Event()
-        thread = threading.Thread(target=service.run, args=(stop,), daemon=True)
-        thread.start()
-        agent = RunningAgent(sim, service, Store.open(config.storage.database), config, stop, thread)
-        running.append(agent)
-        return agent
-
-    yield start
-    for agent in running:
-        agent.stop()
 
 
 def state_of(agent: RunningAgent) -> tuple:
@@ -63,20 +25,7 @@ def state_of(agent: RunningAgent) -> tuple:
     return s.get("online"), s.get("deaf_reason"), s.get("last_error")
 
 
-def watch(agent: RunningAgent, good: Callable[[dict], bool], timeout: float) -> tuple[bool, list]:
-    """Poll the status until good(state); the distinct (s, online, deaf_reason) seen on the way."""
-    seen: list = []
-    began = time.monotonic()
-    while True:
-        state = agent.store.modem_state()
-        entry = (state.get("online"), state.get("deaf_reason"))
-        if not seen or seen[-1][1:] != entry:
-            seen.append((round(time.monotonic() - began, 1), *entry))
-        if good(state):
-            return True, seen
-        if time.monotonic() - began > timeout:
-            return False, seen
-        time.sleep(0.05)
+watch = watch_status
 
 
 def online(state: dict) -> bool:
@@ -333,8 +282,9 @@ def test_sim_refresh_is_not_a_reset_loop(start_agent, modems, answer):
     sim.busy_answer = answer
     agent = start_agent(sim=sim)
     agent.wait_settled()
+    asked = sim.commands.count("AT+CPIN?")
     sim.refresh()
-    time.sleep(0.3)
+    wait_for(lambda: sim.commands.count("AT+CPIN?") > asked, 10, "the agent asking after the SIM")
     ok, seen = watch(agent, online, 8)
     resets = [c for c in sim.commands if c.upper() in ("AT+CFUN=1,1",)]
     assert ok and not resets, f"SIM refresh ({answer} for 2 s): status {seen}; resets sent {resets}; " \
@@ -365,7 +315,8 @@ def test_keep_alive_cpin_sim_busy_does_not_set_up_again(start_agent, modems):
     setups = sim.commands.count("AT+CLIP=1")
     sim.busy_once = True
     wait_for(lambda: not sim.busy_once, 40, "the keep-alive's AT+CPIN?")
-    time.sleep(0.5)
+    keep_alives = sim.commands.count("AT+CLIP?")
+    wait_for(lambda: sim.commands.count("AT+CLIP?") > keep_alives, 15, "the next keep-alive, after the SIM busy")
     assert sim.commands.count("AT+CLIP=1") == setups, "set up again for a SIM busy"
     assert agent.store.modem_state().get("online") is True, state_of(agent)
 
@@ -378,7 +329,9 @@ def test_telit_qss_1_2_3_are_not_a_reset(start_agent, modems):
     setups = sim.commands.count("AT+CLIP=1")
     for status in ("#QSS: 1", "#QSS: 2", "#QSS: 3", "#QSS:2"):
         sim.emit(status)
-    time.sleep(1.0)
+    keep_alives = sim.commands.count("AT+CLIP?")
+    wait_for(lambda: sim.commands.count("AT+CLIP?") > keep_alives and agent.service.line_worker.idle(), 15,
+             "the lines handled and the next keep-alive sent")
     assert sim.commands.count("AT+CLIP=1") == setups, "a #QSS status other than 0 was taken for a reset"
     assert agent.store.modem_state().get("online") is True, state_of(agent)
 
