@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
@@ -25,6 +26,7 @@ log = logging.getLogger(__name__)
 
 CLIP_ATTEMPTS = 30
 CLIP_RETRY_SECONDS = 1.0
+SIM_SETTLE_SECONDS = 10.0   # a SIM busy or NOT READY for a moment is waited out this long at set-up
 # New-SMS notices (27.005 §3.4.1 <mode>,<mt>,<bm>,<ds>,<bfr>): +CMTI for every SMS stored (mt 1).
 # Tried in order; when all are refused the modem's own AT+CNMI=? ranges give the form, then the
 # fallbacks: a Cinterion MC75i lists (0-3),(0,1),(0,2,3),(0,2),(1) and refuses the rest with
@@ -304,14 +306,29 @@ class Modem:
             log.info("modem refused %s (%s); carrying on", command, e)
             return False
 
+    def _sim_state(self) -> str:
+        """AT+CPIN?'s state. A SIM that is busy (+CME ERROR: 14) or NOT READY for a moment (a SIM
+        refresh, SIM toolkit, just after power-on: TinyGSM#60) is asked again for up to
+        SIM_SETTLE_SECONDS rather than failing the set-up (three failed set-ups reset the modem)."""
+        deadline = time.monotonic() + SIM_SETTLE_SECONDS
+        while True:
+            try:
+                lines = self.link.command("AT+CPIN?", timeout=10)
+            except CommandError as e:
+                if e.code == 10:
+                    raise ModemError("no SIM card in the modem (+CME ERROR: 10)") from None
+                if e.kind != "CME" or e.code != 14 or time.monotonic() >= deadline:
+                    raise
+                state = "SIM BUSY"
+            else:
+                state = _first_value(lines, "+CPIN:").upper()
+                if state != "NOT READY" or time.monotonic() >= deadline:
+                    return state
+            log.info("the SIM is not ready yet (%s); asking again", state)
+            threading.Event().wait(CLIP_RETRY_SECONDS)
+
     def _unlock_sim(self) -> None:
-        try:
-            lines = self.link.command("AT+CPIN?", timeout=10)
-        except CommandError as e:
-            if e.code == 10:
-                raise ModemError("no SIM card in the modem (+CME ERROR: 10)") from None
-            raise
-        state = _first_value(lines, "+CPIN:").upper()
+        state = self._sim_state()
         if state == "READY":
             return
         if state == "SIM PIN":
